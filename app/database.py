@@ -1,0 +1,41 @@
+"""Database engine behaviour shared by every process: SQLite made safe for concurrent writers."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import db
+
+
+def register_sqlite_pragmas(app: Flask) -> None:
+    """On SQLite: WAL, foreign keys, and BEGIN IMMEDIATE so writers queue, never deadlock."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    _configure_sqlite(engine)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    if getattr(engine, "_switchboard_sqlite", False):
+        return
+    engine._switchboard_sqlite = True
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # A deferred transaction that later writes can fail with SQLITE_BUSY without waiting;
+        # IMMEDIATE takes the write lock up front and waits on busy_timeout instead.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,167 @@
+"""Errors: the one registry of codes, problem+json (RFC 9457) responses, request ids.
+
+Every error any surface returns is built here. HTML pages get a plain page, API paths and
+clients that prefer JSON get `application/problem+json`; nothing leaks a stack trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, g, json, request
+from markupsafe import escape
+from ulid import ULID
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    status: int
+    title: str
+    description: str
+
+
+_REGISTRY: dict[str, ErrorCode] = {}
+
+
+def register(code: str, status: int, title: str, description: str) -> ErrorCode:
+    """Add a code to the registry (import time only); codes are stable API."""
+    if code in _REGISTRY:
+        raise ValueError(f"error code {code} registered twice")
+    _REGISTRY[code] = entry = ErrorCode(code, status, title, description)
+    return entry
+
+
+def registry() -> dict[str, ErrorCode]:
+    """Every error code, for responses and the docs' errors page."""
+    return dict(_REGISTRY)
+
+
+register("invalid_request", 400, "Invalid request", "The request could not be understood.")
+register("invalid_json", 400, "Invalid JSON", "The body is not valid JSON, or not a JSON object.")
+register("not_found", 404, "Not found", "No such resource, or it belongs to another partner "
+         "or environment.")
+register("method_not_allowed", 405, "Method not allowed",
+         "The resource exists but does not accept this HTTP method.")
+register("payload_too_large", 413, "Payload too large", "The body exceeds 1 MiB.")
+register("unsupported_media_type", 415, "Unsupported media type",
+         "Send JSON bodies with `Content-Type: application/json`.")
+register("internal_error", 500, "Internal error",
+         "Something failed on our side. Nothing was changed; retry with the same Idempotency-Key.")
+register("service_unavailable", 503, "Service unavailable",
+         "A dependency is unavailable; retry later.")
+
+_HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
+               413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error",
+               503: "service_unavailable"}
+
+
+class ApiError(Exception):
+    """Raise from any layer to answer with the registered problem for `code`."""
+
+    def __init__(self, code: str, detail: str | None = None, *, param: str | None = None,
+                 errors: list[dict] | None = None, headers: dict | None = None,
+                 extra: dict | None = None):
+        if code not in _REGISTRY:
+            raise KeyError(f"unregistered error code {code}")
+        super().__init__(detail or code)
+        self.entry = _REGISTRY[code]
+        self.detail = detail or self.entry.description
+        self.param = param
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def type_url(code: str) -> str:
+    """The documentation URL describing a code, e.g. `.../errors/insufficient-funds`."""
+    return current_app.config["DOCS_PUBLIC_URL"].rstrip("/") + "/errors/" + code.replace("_", "-")
+
+
+def problem(error: ApiError) -> Response:
+    """Render an ApiError as application/problem+json."""
+    entry = error.entry
+    body = {
+        "type": type_url(entry.code),
+        "title": entry.title,
+        "status": entry.status,
+        "detail": error.detail,
+        "code": entry.code,
+        "param": error.param,
+        "request_id": request_id(),
+    }
+    if error.errors:
+        body["errors"] = error.errors
+    body.update(error.extra)
+    response = Response(json.dumps(body), status=entry.status,
+                        mimetype="application/problem+json")
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def request_id() -> str:
+    """The current request's id, `req_<ULID>`, created on first use."""
+    if "request_id" not in g:
+        g.request_id = f"req_{ULID()}"
+    return g.request_id
+
+
+def wants_problem_json() -> bool:
+    """API paths always get problem+json; other pages when the client prefers JSON."""
+    if request.path.startswith(("/api/", "/hooks/")) or request.path in ("/healthz",):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json",
+                                                "application/problem+json"])
+    return best in ("application/json", "application/problem+json")
+
+
+_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{status} {title} · Switchboard</title></head>
+<body><main><h1>{title}</h1><p>{detail}</p>
+<p><small>Request {request_id}</small></p></main></body></html>"""
+
+
+def _render(error: ApiError) -> Response:
+    if wants_problem_json():
+        return problem(error)
+    # Plain formatting, not a template: an error page must render even when templating fails.
+    html = _HTML.format(status=error.entry.status, title=escape(error.entry.title),
+                        detail=escape(error.detail), request_id=escape(request_id()))
+    response = Response(html, status=error.entry.status, mimetype="text/html")
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the handlers and the Request-Id header."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError):
+        return _render(error)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        code = _HTTP_CODES.get(error.code or 500)
+        if code is None:
+            return error
+        headers = {}
+        if error.code == 405 and getattr(error, "valid_methods", None):
+            headers["Allow"] = ", ".join(error.valid_methods)
+        return _render(ApiError(code, headers=headers))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s (%s)", request.method, request.path,
+                             request_id())
+        return _render(ApiError("internal_error"))
+
+    @app.after_request
+    def _request_id_header(response: Response):
+        response.headers["Request-Id"] = request_id()
+        return response

@@ -1,0 +1,42 @@
+"""Every model, imported so metadata (and Alembic) sees the whole schema."""
+
+from app.models.audit import AuditLog
+from app.models.base import ENVIRONMENTS, TenantScoped, new_id
+from app.models.gateways import Gateway
+from app.models.idempotency import IdempotencyRecord
+from app.models.messaging import (
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Message,
+    MessageEvent,
+    Template,
+)
+from app.models.tenancy import AccessKey, Partner
+from app.models.users import User
+from app.models.wallet import Wallet, WalletTransaction
+from app.models.webhooks import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+__all__ = [
+    "ENVIRONMENTS",
+    "AccessKey",
+    "AuditLog",
+    "Contact",
+    "ContactIdentity",
+    "Conversation",
+    "Event",
+    "Gateway",
+    "IdempotencyRecord",
+    "Message",
+    "MessageEvent",
+    "Partner",
+    "Template",
+    "TenantScoped",
+    "User",
+    "Wallet",
+    "WalletTransaction",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "new_id",
+]

@@ -1,0 +1,1 @@
+"""The domain layer: plain functions shared by the API, admin, hooks and jobs."""

@@ -1,0 +1,23 @@
+"""Retention housekeeping."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from app.extensions import db
+from app.models import IdempotencyRecord
+from app.models.base import utcnow
+
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
+
+
+def purge_idempotency_records() -> int:
+    """Delete idempotency records older than the retention; return how many went."""
+    cutoff = utcnow() - IDEMPOTENCY_RETENTION
+    result = db.session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
+    )
+    db.session.commit()
+    return result.rowcount or 0

@@ -1,0 +1,33 @@
+"""Partner provisioning: the tenant, its two wallets and its first keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.extensions import db
+from app.models import Partner
+from app.services import keys, wallet
+
+
+@dataclass(frozen=True)
+class ProvisionedPartner:
+    partner: Partner
+    live_key: str
+    test_key: str
+
+
+def create_partner(name: str, balance_micros: int = 0, sandbox_balance_micros: int = 0,
+                   currency: str = "USD") -> ProvisionedPartner:
+    """Create a partner with wallets (optionally funded) and one key per environment."""
+    partner = Partner(name=name)
+    db.session.add(partner)
+    db.session.flush()
+    wallet.open_wallets(partner.id, currency)
+    if balance_micros:
+        wallet.top_up(partner.id, "live", balance_micros, "opening balance")
+    if sandbox_balance_micros:
+        wallet.top_up(partner.id, "sandbox", sandbox_balance_micros, "sandbox play money")
+    live = keys.create(partner.id, "live", name="default")
+    test = keys.create(partner.id, "sandbox", name="default")
+    db.session.commit()
+    return ProvisionedPartner(partner, live.plaintext, test.plaintext)

@@ -1,0 +1,84 @@
+"""Wallet balances and the ledger. Callers commit; every change is one ledger row."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Wallet, WalletTransaction
+
+
+class InsufficientFunds(Exception):
+    def __init__(self, balance_micros: int, needed_micros: int, currency: str):
+        super().__init__(f"balance {balance_micros} below {needed_micros}")
+        self.balance_micros = balance_micros
+        self.needed_micros = needed_micros
+        self.currency = currency
+
+
+def get_wallet(partner_id: str, environment: str) -> Wallet:
+    """Return the partner's wallet for the environment (every partner has both)."""
+    return db.session.scalars(
+        select(Wallet).where(Wallet.partner_id == partner_id, Wallet.environment == environment)
+    ).one()
+
+
+def open_wallets(partner_id: str, currency: str = "USD") -> None:
+    """Create the live and sandbox wallets of a new partner (uncommitted)."""
+    for environment in ("live", "sandbox"):
+        db.session.add(Wallet(partner_id=partner_id, environment=environment, currency=currency))
+    db.session.flush()
+
+
+def _apply(wallet: Wallet, kind: str, delta: int, message_id: str | None,
+           description: str | None) -> WalletTransaction:
+    """Move the balance by `delta` atomically; a debit that would go negative changes nothing."""
+    statement = (
+        update(Wallet)
+        .where(Wallet.id == wallet.id, Wallet.balance_micros + delta >= 0)
+        .values(balance_micros=Wallet.balance_micros + delta)
+        .returning(Wallet.balance_micros)
+        .execution_options(synchronize_session=False)
+    )
+    balance_after = db.session.execute(statement).scalar()
+    if balance_after is None:
+        db.session.refresh(wallet)
+        raise InsufficientFunds(wallet.balance_micros, -delta, wallet.currency)
+    db.session.expire(wallet, ["balance_micros"])
+    entry = WalletTransaction(
+        partner_id=wallet.partner_id,
+        environment=wallet.environment,
+        wallet_id=wallet.id,
+        type=kind,
+        amount_micros=delta,
+        balance_after_micros=balance_after,
+        currency=wallet.currency,
+        message_id=message_id,
+        description=description,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def debit(partner_id: str, environment: str, amount_micros: int, message_id: str,
+          description: str | None = None) -> WalletTransaction:
+    """Charge for a message; raises InsufficientFunds and writes nothing when short."""
+    wallet = get_wallet(partner_id, environment)
+    return _apply(wallet, "debit", -amount_micros, message_id, description)
+
+
+def refund(partner_id: str, environment: str, amount_micros: int, message_id: str,
+           description: str | None = None) -> WalletTransaction:
+    """Give back a message's charge (at most once per message: a unique constraint holds it)."""
+    wallet = get_wallet(partner_id, environment)
+    return _apply(wallet, "refund", amount_micros, message_id, description)
+
+
+def top_up(partner_id: str, environment: str, amount_micros: int,
+           description: str | None = None) -> WalletTransaction:
+    """Add funds."""
+    if amount_micros <= 0:
+        raise ValueError("a top-up must be positive")
+    wallet = get_wallet(partner_id, environment)
+    return _apply(wallet, "topup", amount_micros, None, description)

@@ -1,0 +1,1 @@
+"""RQ job functions. Each takes ids, resolves objects itself and calls app.services."""

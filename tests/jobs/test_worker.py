@@ -1,0 +1,44 @@
+"""The RQ worker: a real `flask worker --burst` process runs a job from real Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+from rq.job import Job
+
+from app.extensions import db, redis_connection
+from app.models import IdempotencyRecord
+from app.models.base import utcnow
+from app.services.queue import enqueue
+from tests.factories import make_partner
+
+
+def _record(partner_id: str, key: str, age: timedelta) -> None:
+    db.session.add(IdempotencyRecord(partner_id=partner_id, environment="live", key=key,
+                                     fingerprint="f" * 64, status_code=202, headers={},
+                                     body=b"{}", created_at=utcnow() - age))
+
+
+def test_worker_process_runs_an_enqueued_job_in_burst_mode(app, app_ctx):
+    partner = make_partner().partner
+    _record(partner.id, "old", timedelta(hours=25))
+    _record(partner.id, "fresh", timedelta(hours=1))
+    db.session.commit()
+    job = enqueue("jobs.maintenance.purge_idempotency_records", queue="default")
+    env = dict(os.environ, SWITCHBOARD_ENV="testing",
+               REDIS_URL=redis_connection.url(), DATABASE_URL=os.environ.get("DATABASE_URL", ""),
+               INSTANCE_PATH=app.instance_path)
+    if not env["DATABASE_URL"]:
+        env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst",
+                           "--queue", "default"], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=os.path.dirname(app.root_path))
+    assert done.returncode == 0, done.stderr[-2000:]
+    finished = Job.fetch(job.id, connection=redis_connection.client)
+    assert finished.get_status() == "finished", done.stderr[-2000:]
+    assert finished.return_value() == 1
+    db.session.expire_all()
+    assert [r.key for r in db.session.query(IdempotencyRecord)] == ["fresh"]

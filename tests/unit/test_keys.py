@@ -1,0 +1,108 @@
+"""Access keys: format, checksum, hashing at rest, revocation and rolling."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select, text
+
+from app.extensions import db
+from app.models import AccessKey
+from app.models.base import utcnow
+from app.services import keys
+from tests.factories import make_partner
+
+KEY_RE = re.compile(r"^ak_(live|test)_[0-9A-Za-z]{36}$")
+
+
+def test_generated_keys_have_prefix_random_part_and_valid_checksum():
+    for environment, prefix in (("live", "ak_live_"), ("sandbox", "ak_test_")):
+        key = keys.generate(environment)
+        assert KEY_RE.match(key) and key.startswith(prefix)
+        assert keys.checksum(key[8:38]) == key[38:]
+        assert keys.parse(key) == environment
+
+
+def test_every_single_character_change_is_rejected_by_the_checksum():
+    key = keys.generate("live")
+    body_start = len("ak_live_")
+    for position in range(body_start, len(key)):
+        replacement = "A" if key[position] != "A" else "B"
+        tampered = key[:position] + replacement + key[position + 1:]
+        with pytest.raises(keys.KeyFormatError):
+            keys.parse(tampered)
+
+
+@pytest.mark.parametrize("bad", ["", "ak_live_", "sk_live_" + "A" * 36, "ak_live_" + "!" * 36,
+                                 "ak_prod_" + "A" * 36, "ak_live_" + "A" * 37])
+def test_malformed_keys_are_rejected(bad):
+    with pytest.raises(keys.KeyFormatError):
+        keys.parse(bad)
+
+
+def test_bad_checksum_is_rejected_before_any_database_statement(app_ctx):
+    issued = make_partner()
+    key = issued.live_key
+    tampered = key[:-1] + ("a" if key[-1] != "a" else "b")
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with pytest.raises(keys.KeyFormatError):
+            keys.authenticate(tampered)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert statements == []
+    # The genuine key does reach the database and is found.
+    assert keys.authenticate(key).partner_id == issued.partner.id
+
+
+def test_no_plaintext_key_is_stored_anywhere(app_ctx):
+    issued = make_partner()
+    rows = db.session.execute(text("SELECT * FROM access_keys")).all()
+    dump = repr(rows)
+    for plaintext in (issued.live_key, issued.test_key):
+        assert plaintext not in dump
+        assert plaintext[8:38] not in dump  # not even the random part
+    stored = db.session.scalars(select(AccessKey.key_hash)).all()
+    assert sorted(stored) == sorted([keys.hash_key(issued.live_key),
+                                     keys.hash_key(issued.test_key)])
+
+
+def test_hash_depends_on_the_pepper(app):
+    key = keys.generate("live")
+    with app.app_context():
+        first = keys.hash_key(key)
+        app.config["KEY_PEPPER"], old = "another-pepper", app.config["KEY_PEPPER"]
+        try:
+            assert keys.hash_key(key) != first
+        finally:
+            app.config["KEY_PEPPER"] = old
+
+
+def test_display_shows_prefix_and_last_four_only(app_ctx):
+    issued = make_partner()
+    record = keys.find(issued.live_key)
+    assert record.masked == issued.live_key[:12] + "…" + issued.live_key[-4:]
+
+
+def test_revoked_key_no_longer_authenticates(app_ctx):
+    issued = make_partner()
+    record = keys.find(issued.test_key)
+    keys.revoke(record.id)
+    with pytest.raises(keys.RevokedKey):
+        keys.authenticate(issued.test_key)
+
+
+def test_rolled_key_overlaps_then_expires(app_ctx):
+    issued = make_partner()
+    old = keys.find(issued.live_key)
+    new = keys.roll(old.id, old.partner_id, timedelta(hours=1))
+    assert keys.authenticate(new.plaintext).id == new.record.id
+    assert keys.authenticate(issued.live_key).id == old.id  # still inside the overlap
+    assert not keys.is_usable(old, now=utcnow() + timedelta(hours=2))
