@@ -54,6 +54,54 @@ register("internal_error", 500, "Internal error",
 register("service_unavailable", 503, "Service unavailable",
          "A dependency is unavailable; retry later.")
 
+# Authentication and access.
+register("missing_api_key", 401, "Missing API key",
+         "Send your key as `Authorization: Bearer ak_live_...` (or `ak_test_...` for the sandbox).")
+register("invalid_api_key", 401, "Invalid API key",
+         "The key is malformed, fails its checksum, or does not exist.")
+register("revoked_api_key", 401, "Revoked API key",
+         "The key was revoked, or the overlap after rolling it has ended. Use a current key.")
+register("invalid_token", 401, "Invalid token", "The access token is missing, invalid or expired.")
+register("forbidden", 403, "Forbidden", "Your credentials do not allow this action.")
+register("rate_limited", 429, "Rate limited",
+         "Too many requests. Wait for the number of seconds in `Retry-After`.")
+# Idempotency.
+register("invalid_idempotency_key", 400, "Invalid Idempotency-Key",
+         "An Idempotency-Key is 1 to 255 printable ASCII characters, bare or double-quoted.")
+register("idempotency_key_reused", 422, "Idempotency-Key reused",
+         "This Idempotency-Key was used with a different request. Use a new key per request.")
+register("idempotency_key_in_use", 409, "Idempotency-Key in use",
+         "A request with this Idempotency-Key is still being processed. Retry shortly.")
+# Validation: the top-level code is the first error's; `errors` lists them all.
+register("validation_failed", 422, "Validation failed", "The request has invalid fields.")
+register("unknown_field", 422, "Unknown field", "The body has a field this endpoint does not take.")
+register("missing_field", 422, "Missing field", "A required field is missing.")
+register("invalid_field", 422, "Invalid field", "A field has the wrong type or format.")
+register("invalid_parameter", 400, "Invalid query parameter",
+         "A query parameter has the wrong type or format.")
+register("invalid_cursor", 400, "Invalid cursor", "The pagination cursor is malformed.")
+register("unknown_channel", 422, "Unknown channel", "The channel is not one of the eleven.")
+register("invalid_phone_number", 422, "Invalid phone number",
+         "The address is not a valid E.164 phone number, such as +15551234567.")
+register("invalid_email_address", 422, "Invalid email address", "The address is not valid.")
+register("invalid_address", 422, "Invalid address",
+         "The recipient id is not valid for the channel.")
+register("text_too_long", 422, "Text too long", "The text exceeds the channel's maximum length.")
+register("template_not_found", 422, "Template not found",
+         "No approved template with this name, language and channel.")
+register("missing_template_variables", 422, "Missing template variables",
+         "The template needs variables that were not given.")
+register("unknown_template_variables", 422, "Unknown template variables",
+         "Variables were given that the template does not use.")
+# State and money.
+register("insufficient_funds", 402, "Insufficient funds",
+         "The wallet balance is below the message's cost estimate. Nothing was charged.")
+register("conflict", 409, "Conflict", "The request conflicts with the current state.")
+register("external_id_taken", 409, "External id taken",
+         "Another contact in this environment already has this external_id.")
+register("identity_taken", 409, "Identity taken",
+         "Another contact in this environment already has this channel address.")
+
 _HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
                413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error",
                503: "service_unavailable"}
