@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.json.sort_keys = False  # objects keep their documented field order
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
@@ -28,12 +29,13 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
     redis_connection.init_app(app)
 
-    from app import admin, cli, errors, health, models  # noqa: F401 - models registers the schema
+    from app import admin, api, cli, errors, health, models  # noqa: F401 - models: the schema
     from app.database import register_sqlite_pragmas
 
     register_sqlite_pragmas(app)
     errors.init_app(app)
     cli.init_app(app)
+    api.init_app(app)
     admin.init_app(app)
     app.register_blueprint(health.bp)
     return app

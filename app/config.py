@@ -29,6 +29,11 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
+    # Requests per minute per partner and environment; partners may carry their own.
+    RATE_LIMIT_LIVE = 600
+    RATE_LIMIT_SANDBOX = 300
+    # How long a request may hold its Idempotency-Key before another may take it over.
+    IDEMPOTENCY_LOCK_SECONDS = 60
 
     @classmethod
     def from_environ(cls, environ: os._Environ | dict | None = None) -> dict:

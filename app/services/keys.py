@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AccessKey
 from app.models.base import utcnow
+from app.services import tx
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 PREFIXES = {"live": "ak_live_", "sandbox": "ak_test_"}
@@ -137,7 +138,7 @@ def revoke(key_id: str, partner_id: str | None = None) -> AccessKey | None:
         return None
     if record.revoked_at is None:
         record.revoked_at = utcnow()
-    db.session.commit()
+    tx.commit()
     return record
 
 
@@ -150,5 +151,5 @@ def roll(key_id: str, partner_id: str, overlap: timedelta) -> IssuedKey | None:
         return None
     issued = create(partner_id, old.environment, name=old.name, rolled_from_id=old.id)
     old.expires_at = utcnow() + overlap
-    db.session.commit()
+    tx.commit()
     return issued

@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from app.extensions import db
 from app.models import IdempotencyRecord
 from app.models.base import utcnow
+from app.services import tx
 
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
 
@@ -19,5 +20,5 @@ def purge_idempotency_records() -> int:
     result = db.session.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
     )
-    db.session.commit()
+    tx.commit()
     return result.rowcount or 0

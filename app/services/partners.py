@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from app.extensions import db
 from app.models import Partner
-from app.services import keys, wallet
+from app.services import keys, tx, wallet
 
 
 @dataclass(frozen=True)
@@ -29,5 +29,5 @@ def create_partner(name: str, balance_micros: int = 0, sandbox_balance_micros: i
         wallet.top_up(partner.id, "sandbox", sandbox_balance_micros, "sandbox play money")
     live = keys.create(partner.id, "live", name="default")
     test = keys.create(partner.id, "sandbox", name="default")
-    db.session.commit()
+    tx.commit()
     return ProvisionedPartner(partner, live.plaintext, test.plaintext)

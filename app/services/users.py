@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Partner, User
 from app.models.users import ROLES
+from app.services import tx
 from app.services.passwords import hash_password, verify_password
 
 
@@ -31,7 +32,7 @@ def create_user(email: str, password: str, role: str, partner_id: str | None = N
     user = User(email=email, password_hash=hash_password(password), role=role,
                 partner_id=partner_id, name=name)
     db.session.add(user)
-    db.session.commit()
+    tx.commit()
     return user
 
 

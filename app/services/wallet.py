@@ -6,6 +6,8 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Wallet, WalletTransaction
+from app.models.base import isoformat
+from app.services import money
 
 
 class InsufficientFunds(Exception):
@@ -82,3 +84,30 @@ def top_up(partner_id: str, environment: str, amount_micros: int,
         raise ValueError("a top-up must be positive")
     wallet = get_wallet(partner_id, environment)
     return _apply(wallet, "topup", amount_micros, None, description)
+
+
+def transactions_query(partner_id: str, environment: str, message_id: str | None = None,
+                       kind: str | None = None):
+    """The ledger of one partner and environment, for pagination."""
+    statement = select(WalletTransaction).where(WalletTransaction.partner_id == partner_id,
+                                                WalletTransaction.environment == environment)
+    if message_id:
+        statement = statement.where(WalletTransaction.message_id == message_id)
+    if kind:
+        statement = statement.where(WalletTransaction.type == kind)
+    return statement
+
+
+def balance_to_api(wallet: Wallet) -> dict:
+    """The balance object of DESIGN.md §10."""
+    return {"object": "balance", "available": money.format_amount(wallet.balance_micros),
+            "currency": wallet.currency, "environment": wallet.environment}
+
+
+def transaction_to_api(entry: WalletTransaction) -> dict:
+    """The wallet transaction object of DESIGN.md §7."""
+    return {"id": entry.id, "object": "wallet_transaction", "type": entry.type,
+            "amount": money.format_amount(entry.amount_micros), "currency": entry.currency,
+            "message_id": entry.message_id,
+            "balance_after": money.format_amount(entry.balance_after_micros),
+            "description": entry.description, "created_at": isoformat(entry.created_at)}

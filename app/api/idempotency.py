@@ -1,0 +1,77 @@
+"""The `Idempotency-Key` header: parsing, request fingerprints and the in-flight lock.
+
+A key is optional on `/api/v1` (a request without one is simply not deduplicated). With a
+key, the first successful (2xx) response is stored in the same transaction as its effect and
+replayed byte for byte for 24 hours; errors are not stored, so a corrected retry may reuse
+the key. The lock is a Redis `SET NX` with a time-out; if Redis is down the database's
+unique constraint still guarantees the effect happens once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+
+import redis
+from flask import Request, current_app
+
+from app.api.principal import Principal
+from app.errors import ApiError
+from app.extensions import redis_connection
+
+KEY_PATTERN = re.compile(r'^[\x21-\x7e]{1,255}$')
+
+
+def parse_key(raw: str | None) -> str | None:
+    """The key from the header value, bare or double-quoted; None when absent."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    if not KEY_PATTERN.match(value) or '"' in value:
+        raise ApiError("invalid_idempotency_key", param="Idempotency-Key")
+    return value
+
+
+def fingerprint(request: Request, body: object) -> str:
+    """A hash of what makes two requests the same: method, path, query and the parsed body."""
+    canonical = json.dumps(
+        [request.method, request.path, sorted(request.args.items(multi=True)), body],
+        sort_keys=True, separators=(",", ":"), default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class InFlightLock:
+    """Holds `idem:<partner>:<env>:<key>` while the request runs; refuses a second holder."""
+
+    def __init__(self, principal: Principal, key: str):
+        self.name = f"idem:{principal.partner_id}:{principal.environment}:{key}"
+        self.token = uuid.uuid4().hex
+        self.held = False
+
+    def acquire(self) -> None:
+        seconds = int(current_app.config["IDEMPOTENCY_LOCK_SECONDS"])
+        try:
+            acquired = redis_connection.client.set(self.name, self.token, nx=True, ex=seconds)
+        except redis.RedisError:
+            current_app.logger.warning("idempotency lock skipped: Redis unavailable")
+            return
+        if not acquired:
+            raise ApiError("idempotency_key_in_use", headers={"Retry-After": "1"})
+        self.held = True
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        try:
+            # Delete only our own lock, atomically, in case it expired and was re-taken.
+            redis_connection.client.eval(
+                "if redis.call('get', KEYS[1]) == ARGV[1] then "
+                "return redis.call('del', KEYS[1]) else return 0 end", 1, self.name, self.token)
+        except redis.RedisError:
+            current_app.logger.warning("idempotency lock not released: Redis unavailable")
+        self.held = False

@@ -1,0 +1,193 @@
+"""The one request pipeline of every API surface.
+
+authenticate → rate limit → idempotency → validate → handler → audit. Each surface
+(`/api/v1`, `/api/mobile`, `/api/internal`) is a `Surface` with its own authenticator;
+handlers are declared with `surface.endpoint(...)`, which also records what the OpenAPI
+document is generated from, so the spec and the validation cannot disagree.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Response, g, json, request
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+
+from app.api import idempotency, ratelimit, validation
+from app.api.principal import Principal
+from app.errors import ApiError, problem, request_id
+from app.extensions import db
+from app.services import audit, tx
+from app.services import idempotency as stored_responses
+
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """What OpenAPI needs to know about one endpoint."""
+
+    method: str
+    rule: str
+    summary: str
+    tags: tuple[str, ...]
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    errors: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass
+class Surface:
+    """One API surface: a name, how it authenticates, and the endpoints declared on it."""
+
+    name: str
+    authenticate: Callable[[], Principal]
+    endpoints: list[EndpointSpec] = field(default_factory=list)
+
+    def endpoint(self, bp: Blueprint, rule: str, method: str, *, summary: str,
+                 tags: tuple[str, ...] = (), body: type[BaseModel] | None = None,
+                 query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
+                 status: int = 200, errors: tuple[str, ...] = ()):
+        """Register `handler(principal, [body], [query], **view_args)` behind the pipeline.
+
+        The handler returns a JSON-able dict (sent with `status`), a `(dict, status)` pair
+        or a Response.
+        """
+
+        def decorate(handler: Callable) -> Callable:
+            spec = EndpointSpec(method, (bp.url_prefix or "") + rule, summary, tags, body,
+                                query, response, status, errors,
+                                (handler.__doc__ or "").strip())
+            self.endpoints.append(spec)
+
+            @functools.wraps(handler)
+            def view(**view_args):
+                return self._run(spec, handler, view_args)
+
+            bp.add_url_rule(rule, endpoint=handler.__name__, view_func=view, methods=[method])
+            return handler
+
+        return decorate
+
+    def _run(self, spec: EndpointSpec, handler: Callable, view_args: dict) -> Response:
+        started = time.perf_counter()
+        principal: Principal | None = None
+        key: str | None = None
+        try:
+            principal = self.authenticate()
+            g.principal = principal
+            ratelimit.check(principal)
+            if request.method in MUTATING:
+                key = idempotency.parse_key(request.headers.get("Idempotency-Key"))
+            raw = validation.raw_json_body() if request.method in MUTATING else None
+            call = functools.partial(_call_handler, spec, handler, principal, raw, view_args)
+            response = _idempotent(principal, key, raw, call) if key else _once(call)
+        except ApiError as error:
+            response = problem(error)
+        except Exception:  # noqa: BLE001 - answered as a problem, logged with the request id
+            db.session.rollback()
+            from flask import current_app
+
+            current_app.logger.exception("unhandled error in %s %s (%s)", request.method,
+                                         request.path, request_id())
+            response = problem(ApiError("internal_error"))
+        for name, value in g.get("rate_limit_headers", {}).items():
+            response.headers.setdefault(name, value)
+        _audit(self.name, principal, key, response, view_args, started)
+        return response
+
+
+def _call_handler(spec: EndpointSpec, handler: Callable, principal: Principal, raw,
+                  view_args: dict) -> Response:
+    kwargs = dict(view_args)
+    if spec.body is not None:
+        kwargs["body"] = validation.parse_body(spec.body, raw)
+    elif raw is not None and validation.has_body(raw):
+        raise ApiError("invalid_request", "This endpoint takes no request body.")
+    if spec.query is not None:
+        kwargs["query"] = validation.parse_query(spec.query)
+    result = handler(principal, **kwargs)
+    if isinstance(result, Response):
+        return result
+    status = spec.status
+    if isinstance(result, tuple):
+        result, status = result
+    return Response(json.dumps(result), status=status, mimetype="application/json")
+
+
+def _once(call: Callable[[], Response]) -> Response:
+    with tx.unit_of_work():
+        return call()
+
+
+def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response]) -> Response:
+    fingerprint = idempotency.fingerprint(
+        request, raw if validation.has_body(raw) else None)
+    lock = idempotency.InFlightLock(principal, key)
+    lock.acquire()
+    try:
+        try:
+            with tx.unit_of_work():
+                stored = stored_responses.find(principal.partner_id, principal.environment, key)
+                if stored is not None:
+                    return _replay(stored, fingerprint)
+                response = call()
+                if 200 <= response.status_code < 300:
+                    stored_responses.store(principal.partner_id, principal.environment, key,
+                                           fingerprint, response.status_code,
+                                           dict(response.headers), response.get_data())
+                return response
+        except IntegrityError as exc:
+            if not _is_idempotency_conflict(exc):
+                raise
+            # Another request with this key committed first (the lock had expired or Redis
+            # was down): ours rolled back whole; answer as a retry of theirs would be.
+            stored = stored_responses.find(principal.partner_id, principal.environment, key)
+            if stored is None:
+                raise ApiError("idempotency_key_in_use", headers={"Retry-After": "1"}) from None
+            return _replay(stored, fingerprint)
+    finally:
+        lock.release()
+
+
+def _is_idempotency_conflict(exc: IntegrityError) -> bool:
+    message = str(exc.orig)
+    return "uq_idempotency_scope_key" in message or "idempotency_records." in message
+
+
+def _replay(stored: stored_responses.StoredResponse, fingerprint: str) -> Response:
+    if stored.fingerprint != fingerprint:
+        raise ApiError("idempotency_key_reused")
+    response = Response(stored.body, status=stored.status_code)
+    for name, value in stored.headers.items():
+        response.headers[name] = value
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _audit(surface: str, principal: Principal | None, key: str | None, response: Response,
+           view_args: dict, started: float) -> None:
+    object_ids = [v for v in view_args.values() if isinstance(v, str) and "_" in v]
+    if response.mimetype == "application/json" and response.status_code < 300:
+        try:
+            body = json.loads(response.get_data())
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("id"), str):
+            object_ids.append(body["id"])
+    audit.record(
+        request_id=request_id(), surface=surface, method=request.method, path=request.path,
+        status=response.status_code, actor=principal.actor if principal else None,
+        partner_id=principal.partner_id if principal else None,
+        environment=principal.environment if principal else None, idempotency_key=key,
+        object_ids=sorted(set(object_ids)), ip=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+        latency_ms=int((time.perf_counter() - started) * 1000),
+    )

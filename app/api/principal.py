@@ -1,0 +1,19 @@
+"""Who is calling: the principal every surface's authentication yields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A partner acting in one environment, through an actor (a key, a user, a device)."""
+
+    partner_id: str
+    environment: str
+    actor: str  # key_..., usr_...
+    surface: str  # v1 | mobile | internal
+    user_id: str | None = None
+    role: str | None = None
+    # Per-partner override of the requests-per-minute limit, or None for the default.
+    rate_limit: int | None = None

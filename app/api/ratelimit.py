@@ -1,0 +1,67 @@
+"""Per-partner, per-environment rate limits in Redis (the `limits` library).
+
+Headers follow the IETF httpapi draft (`RateLimit-Policy: 100;w=60`,
+`RateLimit: limit=100, remaining=99, reset=42`) plus the legacy `X-RateLimit-*` trio, where
+`X-RateLimit-Reset` is a Unix time. When Redis is unreachable the limit fails open: a
+partner is never refused because our cache is down.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import redis
+from flask import current_app, g
+from limits import RateLimitItemPerMinute
+from limits.storage import RedisStorage
+from limits.strategies import SlidingWindowCounterRateLimiter
+
+from app.api.principal import Principal
+from app.errors import ApiError
+from app.extensions import redis_connection
+
+WINDOW_SECONDS = 60
+
+
+def _limiter() -> SlidingWindowCounterRateLimiter:
+    url = redis_connection.url()
+    cache = current_app.extensions.setdefault("rate_limiters", {})
+    if url not in cache:
+        storage = RedisStorage("redis://localhost",  # the URI is unused with a pool given
+                               connection_pool=redis_connection.client.connection_pool)
+        cache[url] = SlidingWindowCounterRateLimiter(storage)
+    return cache[url]
+
+
+def limit_for(principal: Principal) -> int:
+    """Requests per minute for this partner and environment."""
+    if principal.rate_limit:
+        return principal.rate_limit
+    key = "RATE_LIMIT_LIVE" if principal.environment == "live" else "RATE_LIMIT_SANDBOX"
+    return int(current_app.config[key])
+
+
+def check(principal: Principal) -> None:
+    """Count this request; raise 429 when over the limit. Headers go out on every response."""
+    amount = limit_for(principal)
+    item = RateLimitItemPerMinute(amount)
+    identity = (principal.partner_id, principal.environment)
+    try:
+        limiter = _limiter()
+        allowed = limiter.hit(item, *identity)
+        stats = limiter.get_window_stats(item, *identity)
+    except redis.RedisError:
+        current_app.logger.warning("rate limiting skipped: Redis unavailable")
+        return
+    reset_in = max(0, math.ceil(stats.reset_time - time.time()))
+    g.rate_limit_headers = {
+        "RateLimit-Policy": f"{amount};w={WINDOW_SECONDS}",
+        "RateLimit": f"limit={amount}, remaining={stats.remaining}, reset={reset_in}",
+        "X-RateLimit-Limit": str(amount),
+        "X-RateLimit-Remaining": str(stats.remaining),
+        "X-RateLimit-Reset": str(math.ceil(stats.reset_time)),
+    }
+    if not allowed:
+        raise ApiError("rate_limited", f"Limit of {amount} requests per minute reached.",
+                       headers={"Retry-After": str(max(1, reset_in))})

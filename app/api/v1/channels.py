@@ -1,0 +1,1 @@
+"""`/api/v1/channels` endpoints (declared on the v1 surface)."""

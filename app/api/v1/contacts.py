@@ -1,0 +1,1 @@
+"""`/api/v1/contacts` endpoints (declared on the v1 surface)."""

@@ -1,0 +1,48 @@
+"""Stored responses of idempotent requests, scoped to (partner, environment, key)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import IdempotencyRecord
+from app.models.base import utcnow
+from app.services.maintenance import IDEMPOTENCY_RETENTION
+
+# Response headers worth replaying; Request-Id and rate-limit headers describe the new call.
+REPLAYED_HEADERS = ("Content-Type", "Location")
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    fingerprint: str
+    status_code: int
+    headers: dict
+    body: bytes
+
+
+def find(partner_id: str, environment: str, key: str) -> StoredResponse | None:
+    """The live (under 24 h old) record for this key, if any."""
+    record = db.session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.partner_id == partner_id,
+        IdempotencyRecord.environment == environment,
+        IdempotencyRecord.key == key,
+    ))
+    if record is None:
+        return None
+    if record.created_at < utcnow() - IDEMPOTENCY_RETENTION:
+        db.session.delete(record)  # expired: the key may be used afresh
+        db.session.flush()
+        return None
+    return StoredResponse(record.fingerprint, record.status_code, record.headers, record.body)
+
+
+def store(partner_id: str, environment: str, key: str, fingerprint: str, status_code: int,
+          headers: dict, body: bytes) -> None:
+    """Add the record to the current transaction; it commits together with the effect."""
+    kept = {name: headers[name] for name in REPLAYED_HEADERS if name in headers}
+    db.session.add(IdempotencyRecord(partner_id=partner_id, environment=environment, key=key,
+                                     fingerprint=fingerprint, status_code=status_code,
+                                     headers=kept, body=body))

@@ -1,0 +1,66 @@
+"""Transaction boundaries for services: `commit()`, and `unit_of_work()` to join several.
+
+Services end their writes with `tx.commit()`. Inside `unit_of_work()` that only flushes,
+and the unit commits once at its end, so an effect and its idempotency record (or any
+other pair of writes) land in one database transaction or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from flask import g
+
+from app.extensions import db
+
+
+def commit() -> None:
+    """Commit the session, or only flush when an enclosing unit of work will commit."""
+    if g.get("unit_of_work_depth", 0):
+        db.session.flush()
+    else:
+        _commit_and_run_callbacks()
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run `callback` once the current transaction has committed (dropped on rollback).
+
+    For side effects outside the database, such as enqueueing a job: they must never run
+    for a transaction that did not commit, nor before its rows are visible to a worker.
+    """
+    g.setdefault("after_commit_callbacks", []).append(callback)
+
+
+def _commit_and_run_callbacks() -> None:
+    db.session.commit()
+    callbacks, g.after_commit_callbacks = g.get("after_commit_callbacks", []), []
+    for callback in callbacks:
+        callback()
+
+
+def _discard_callbacks() -> None:
+    g.after_commit_callbacks = []
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Run the block's writes as one transaction: commit on success, roll back on error."""
+    depth = g.get("unit_of_work_depth", 0)
+    g.unit_of_work_depth = depth + 1
+    try:
+        yield
+    except BaseException:
+        if depth == 0:
+            db.session.rollback()
+            _discard_callbacks()
+        g.unit_of_work_depth = depth
+        raise
+    g.unit_of_work_depth = depth
+    if depth == 0:
+        try:
+            _commit_and_run_callbacks()
+        except BaseException:
+            db.session.rollback()
+            _discard_callbacks()
+            raise
