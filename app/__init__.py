@@ -7,6 +7,7 @@ import os
 from flask import Flask
 
 from app import config as config_module
+from app.database import sqlalchemy_url
 from app.extensions import csrf, db, htmx, login_manager, migrate, redis_connection
 
 
@@ -46,11 +47,7 @@ def _database_uri(app: Flask) -> str:
     if not url:
         os.makedirs(app.instance_path, exist_ok=True)
         return "sqlite:///" + os.path.join(app.instance_path, "switchboard.db")
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url.removeprefix("postgres://")
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return url
+    return sqlalchemy_url(url)
 
 
 def _engine_options(uri: str) -> dict:

@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.extensions import db
+
+# SQLite only: whether transactions begun now may start DEFERRED (pure reads) instead of
+# IMMEDIATE. Reads then run beside a writer (WAL) instead of queueing behind it.
+_deferred = ContextVar("sqlite_deferred_transactions", default=False)
+
+
+@contextmanager
+def reads_only() -> Iterator[None]:
+    """Begin transactions in this block as readers (no effect on PostgreSQL)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Normalise a DATABASE_URL for SQLAlchemy: PostgreSQL goes through psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
 
 
 def register_sqlite_pragmas(app: Flask) -> None:
@@ -38,4 +65,4 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn):
         # A deferred transaction that later writes can fail with SQLITE_BUSY without waiting;
         # IMMEDIATE takes the write lock up front and waits on busy_timeout instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if _deferred.get() else "BEGIN IMMEDIATE")

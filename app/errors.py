@@ -124,6 +124,15 @@ class ApiError(Exception):
         self.extra = extra or {}
 
 
+def from_http_exception(error: HTTPException) -> ApiError:
+    """The registered problem for a werkzeug HTTP error (404, 405, 413, ...)."""
+    code = _HTTP_CODES.get(error.code or 500, "internal_error")
+    headers = {}
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return ApiError(code, headers=headers)
+
+
 def type_url(code: str) -> str:
     """The documentation URL describing a code, e.g. `.../errors/insufficient-funds`."""
     return current_app.config["DOCS_PUBLIC_URL"].rstrip("/") + "/errors/" + code.replace("_", "-")
@@ -194,13 +203,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        code = _HTTP_CODES.get(error.code or 500)
-        if code is None:
-            return error
-        headers = {}
-        if error.code == 405 and getattr(error, "valid_methods", None):
-            headers["Allow"] = ", ".join(error.valid_methods)
-        return _render(ApiError(code, headers=headers))
+        if error.code not in _HTTP_CODES:
+            return error  # redirects and the like pass through untouched
+        return _render(from_http_exception(error))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

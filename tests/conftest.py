@@ -11,18 +11,38 @@ import os
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from app import create_app
+from app.database import sqlalchemy_url
 from app.extensions import db, redis_connection
 
 
-def _reset_postgres_schema(app) -> None:
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        db.engine.dispose()
+def _private_postgres_schema() -> str | None:
+    """On PostgreSQL, give this test session a schema of its own (parallel runs never meet).
+
+    DATABASE_URL is rewritten to put that schema first on the search path, so the app, the
+    migrations and any worker subprocess started by a test all use it. Returns the schema.
+    """
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql")):
+        return None
+    schema = f"switchboard_test_{os.getpid()}"
+    engine = create_engine(sqlalchemy_url(url))
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    separator = "&" if "?" in url else "?"
+    os.environ["DATABASE_URL"] = f"{url}{separator}options=-csearch_path%3D{schema}"
+    return schema
+
+
+def _drop_schema(schema: str) -> None:
+    engine = create_engine(sqlalchemy_url(os.environ["DATABASE_URL"].split("?")[0]))
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +57,17 @@ def instance_path(tmp_path_factory) -> str:
 def app(instance_path):
     """The application under test, migrated once for the session."""
     os.environ["SWITCHBOARD_ENV"] = "testing"
+    schema = _private_postgres_schema()
     application = create_app({"ENV_NAME": "testing"})
     assert application.instance_path == instance_path
-    if application.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        _reset_postgres_schema(application)
     with application.app_context():
         upgrade(directory=os.path.join(application.root_path, "migrations"))
     yield application
+    if schema:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        _drop_schema(schema)
 
 
 @pytest.fixture(autouse=True)

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, g, json, request
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from app.api import idempotency, ratelimit, validation
 from app.api.principal import Principal
-from app.errors import ApiError, problem, request_id
+from app.database import reads_only
+from app.errors import ApiError, from_http_exception, problem, request_id
 from app.extensions import db
 from app.services import audit, tx
 from app.services import idempotency as stored_responses
@@ -80,17 +82,28 @@ class Surface:
         started = time.perf_counter()
         principal: Principal | None = None
         key: str | None = None
+        mutating = request.method in MUTATING
         try:
-            principal = self.authenticate()
+            with reads_only():
+                principal = self.authenticate()
+                tx.end_read()
             g.principal = principal
             ratelimit.check(principal)
-            if request.method in MUTATING:
+            if mutating:
                 key = idempotency.parse_key(request.headers.get("Idempotency-Key"))
-            raw = validation.raw_json_body() if request.method in MUTATING else None
+            raw = validation.raw_json_body() if mutating else None
             call = functools.partial(_call_handler, spec, handler, principal, raw, view_args)
-            response = _idempotent(principal, key, raw, call) if key else _once(call)
+            if key:
+                response = _idempotent(principal, key, raw, call)
+            elif mutating:
+                response = _once(call)
+            else:
+                with reads_only():
+                    response = _once(call)
         except ApiError as error:
             response = problem(error)
+        except HTTPException as error:  # e.g. 413 raised while reading the body
+            response = problem(from_http_exception(error))
         except Exception:  # noqa: BLE001 - answered as a problem, logged with the request id
             db.session.rollback()
             from flask import current_app

@@ -48,8 +48,15 @@ def _errors(exc: ValidationError, where: str) -> list[dict]:
     return errors
 
 
+_PRIORITY = {"unknown_field": 0, "invalid_parameter": 0, "missing_field": 1}
+
+
 def raise_errors(errors: list[dict], where: str = "body") -> None:
-    """Raise the problem for a list of field errors; the first one names the top-level code."""
+    """Raise the problem for a list of field errors; the first one names the top-level code.
+
+    Unknown fields come first: a misspelt field usually also explains a "missing" one.
+    """
+    errors = sorted(errors, key=lambda e: _PRIORITY.get(e["code"], 2))
     first = errors[0]
     code = first["code"]
     if where == "query" and code == "missing_field":

@@ -15,6 +15,14 @@ class ProvisionedPartner:
     live_key: str
     test_key: str
 
+    @property
+    def partner_id(self) -> str:
+        """The id, readable after the session that loaded `partner` has closed."""
+        return self._partner_id
+
+    def __post_init__(self):
+        object.__setattr__(self, "_partner_id", self.partner.id)
+
 
 def create_partner(name: str, balance_micros: int = 0, sandbox_balance_micros: int = 0,
                    currency: str = "USD") -> ProvisionedPartner:

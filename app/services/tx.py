@@ -23,6 +23,11 @@ def commit() -> None:
         _commit_and_run_callbacks()
 
 
+def end_read() -> None:
+    """Close the current (read) transaction so the next statement begins a new one."""
+    db.session.rollback()
+
+
 def after_commit(callback: Callable[[], object]) -> None:
     """Run `callback` once the current transaction has committed (dropped on rollback).
 
