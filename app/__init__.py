@@ -30,13 +30,14 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
     redis_connection.init_app(app)
 
-    from app import admin, api, cli, errors, health, models  # noqa: F401 - models: the schema
+    from app import admin, api, cli, errors, health, hooks, models  # noqa: F401 - models: the schema
     from app.database import register_sqlite_pragmas
 
     register_sqlite_pragmas(app)
     errors.init_app(app)
     cli.init_app(app)
     api.init_app(app)
+    hooks.init_app(app)
     admin.init_app(app)
     app.register_blueprint(health.bp)
     return app

@@ -61,6 +61,8 @@ register("invalid_api_key", 401, "Invalid API key",
          "The key is malformed, fails its checksum, or does not exist.")
 register("revoked_api_key", 401, "Revoked API key",
          "The key was revoked, or the overlap after rolling it has ended. Use a current key.")
+register("invalid_signature", 401, "Invalid signature",
+         "The callback's signature does not verify with the gateway's credentials.")
 register("invalid_token", 401, "Invalid token", "The access token is missing, invalid or expired.")
 register("forbidden", 403, "Forbidden", "Your credentials do not allow this action.")
 register("rate_limited", 429, "Rate limited",

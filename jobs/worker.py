@@ -8,19 +8,41 @@ from flask import Flask
 from rq import Worker
 
 from app.extensions import db, redis_connection
+from app.services import maintenance
 
 
 class AppWorker(Worker):
-    """A forking RQ worker whose work horses inherit the preloaded Flask app."""
+    """A forking RQ worker whose work horses inherit the preloaded Flask app.
+
+    Its periodic maintenance also sweeps for lost work (see `app.services.maintenance`),
+    so every running worker repairs what a crash or a Redis outage left behind.
+    """
 
     flask_app: Flask
 
-    def perform_job(self, job, queue):
-        # Runs in the forked work horse: never reuse the parent's pooled sockets.
-        if os.getpid() != self._parent_pid:
-            db.engine.dispose(close=False)
-            redis_connection.reset()
+    @property
+    def dequeue_timeout(self) -> int:
+        # Wake up from an idle BLPOP often enough to sweep on time.
+        return max(1, min(self.worker_ttl - 15, self.maintenance_interval))
+
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
         with self.flask_app.app_context():
+            try:
+                found = maintenance.sweep()
+                if any(found.values()):
+                    self.log.info("sweeper re-enqueued %s", found)
+            except Exception:  # noqa: BLE001 - a failed sweep must not stop the worker
+                self.log.exception("sweep failed")
+            finally:
+                db.session.remove()
+
+    def perform_job(self, job, queue):
+        with self.flask_app.app_context():
+            # In the forked work horse: never reuse the parent's pooled sockets.
+            if os.getpid() != self._parent_pid:
+                db.engine.dispose(close=False)
+                redis_connection.reset()
             try:
                 return super().perform_job(job, queue)
             finally:
@@ -34,5 +56,6 @@ def run_worker(app: Flask, queues: list[str], burst: bool = False) -> bool:
         db.engine.dispose()
     AppWorker.flask_app = app
     AppWorker._parent_pid = os.getpid()
-    worker = AppWorker(queues, connection=connection)
+    interval = int(app.config["SWEEP_INTERVAL_SECONDS"])
+    worker = AppWorker(queues, connection=connection, maintenance_interval=interval)
     return worker.work(burst=burst, with_scheduler=True)

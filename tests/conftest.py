@@ -8,6 +8,7 @@ folder. With DATABASE_URL / REDIS_URL set (as .ci/run does for PostgreSQL and Re
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import pytest
 from flask_migrate import upgrade
@@ -16,6 +17,7 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.database import sqlalchemy_url
 from app.extensions import db, redis_connection
+from tests.factories import ApiClient, make_partner
 
 
 def _private_postgres_schema() -> str | None:
@@ -105,3 +107,36 @@ def client(app):
 @pytest.fixture
 def cli(app):
     return app.test_cli_runner()
+
+
+@dataclass
+class Tenant:
+    partner_id: str
+    live: ApiClient
+    sandbox: ApiClient
+
+
+def _tenant(app, name: str) -> Tenant:
+    with app.app_context():
+        provisioned = make_partner(name=name, balance="10", sandbox_balance="100")
+    client = app.test_client()
+    return Tenant(provisioned.partner.id, ApiClient(client, provisioned.live_key),
+                  ApiClient(client, provisioned.test_key))
+
+
+@pytest.fixture
+def tenant(app) -> Tenant:
+    """Partner A: $10 live, $100 sandbox."""
+    return _tenant(app, "Acme")
+
+
+@pytest.fixture
+def other_tenant(app) -> Tenant:
+    """Partner B, for isolation tests."""
+    return _tenant(app, "Globex")
+
+
+@pytest.fixture
+def api(tenant) -> ApiClient:
+    """Partner A's live-key client."""
+    return tenant.live

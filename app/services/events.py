@@ -1,8 +1,7 @@
 """The event outbox: events are written in the transaction of the change they report.
 
-After that transaction commits, the event is handed to the webhook fan-out job. Nothing
-here sends anything; a crash between commit and enqueue is repaired by the sweeper, which
-re-enqueues events whose `dispatched_at` is still empty.
+Nothing here sends anything. Webhook fan-out reads the outbox: every event whose
+`dispatched_at` is still empty is due, so a crash between commit and fan-out loses nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 from app.extensions import db
 from app.models import Event
 from app.models.base import isoformat
-from app.services import tx
 
 EVENT_TYPES = {
     "message.sent": "The gateway accepted the message.",
@@ -26,28 +24,14 @@ EVENT_TYPES = {
 
 def record(partner_id: str, environment: str, event_type: str, data: dict,
            object_id: str | None = None) -> Event:
-    """Add an event to the current transaction and schedule its fan-out after commit."""
+    """Add an event to the current transaction (it is published when that commits)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type}")
     event = Event(partner_id=partner_id, environment=environment, type=event_type, data=data,
                   object_id=object_id or data.get("id"))
     db.session.add(event)
     db.session.flush()
-    event_id = event.id
-    tx.after_commit(lambda: _dispatch(event_id))
     return event
-
-
-def _dispatch(event_id: str) -> None:
-    """Hand a committed event to the webhook queue (best effort; the sweeper retries)."""
-    from flask import current_app
-
-    from app.services.queue import enqueue
-
-    try:
-        enqueue("jobs.webhooks.fan_out_event", event_id, queue="webhooks")
-    except Exception:  # noqa: BLE001 - Redis down: the event stays undispatched in the outbox
-        current_app.logger.warning("event %s not enqueued; the sweeper will retry", event_id)
 
 
 def to_api(event: Event) -> dict:

@@ -22,3 +22,13 @@ def purge_idempotency_records() -> int:
     )
     tx.commit()
     return result.rowcount or 0
+
+
+def sweep() -> dict:
+    """Hand lost work back to the queues: messages stuck queued or past their lease."""
+    from app.services import delivery, sending
+
+    due = delivery.due_for_sweep()
+    for message_id in due:
+        sending.schedule_attempt(message_id)
+    return {"messages": len(due)}

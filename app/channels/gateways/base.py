@@ -1,0 +1,102 @@
+"""What every gateway adapter speaks: plain data in, plain data out, no ORM objects.
+
+An adapter builds the provider's real request from an `Outbound`, maps the provider's
+answer to a `SendResult` (accepted, or a `transient` / `permanent` failure), and turns the
+provider's callbacks into `StatusUpdate`s and `Inbound` messages after checking the
+provider's own signature scheme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """A gateway row as an adapter needs it, with credentials decrypted."""
+
+    id: str
+    provider: str
+    channel: str
+    environment: str
+    base_url: str | None
+    credentials: dict
+    settings: dict
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One send attempt of one message."""
+
+    message_id: str  # also the provider-side idempotency token where one is supported
+    channel: str
+    to: str
+    from_: str | None
+    text: str | None
+    subject: str | None
+    html: str | None
+    title: str | None
+    template: str | None
+    language: str | None
+    variables: dict
+    attempt: int  # 0 for the first attempt
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """A provider's report about a message it accepted earlier."""
+
+    provider_message_id: str
+    status: str  # sent | delivered | read | failed | bounced | soft_bounced | not_capable
+    occurred_at: datetime | None = None
+    error: str | None = None
+    cost_micros: int | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message a contact sent to the partner."""
+
+    channel: str
+    from_address: str
+    to_address: str | None
+    text: str | None
+    provider_message_id: str | None
+    occurred_at: datetime | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduledCallback:
+    """A callback the sandbox simulator will play back `after_seconds` from now."""
+
+    after_seconds: float
+    item: StatusUpdate | Inbound
+
+
+@dataclass(frozen=True)
+class SendResult:
+    accepted: bool
+    provider_message_id: str | None = None
+    failure: str | None = None  # "transient" | "permanent" | "not_capable"
+    error: str | None = None
+    cost_micros: int | None = None
+    retry_after_seconds: float | None = None
+    # Only the sandbox fills this: the receipts and replies it will send later.
+    scheduled: list[ScheduledCallback] = field(default_factory=list)
+
+
+class InvalidSignature(Exception):
+    """A callback whose signature does not verify: answered 401, nothing written."""
+
+
+class Adapter(Protocol):
+    provider: str
+
+    def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
+        """Send one message; never raises for provider or network failures."""
+
+    def parse_callback(self, request, gateway: GatewayConfig) -> list[StatusUpdate | Inbound]:
+        """Verify and parse a provider callback; raises InvalidSignature."""

@@ -1,0 +1,119 @@
+"""Twilio Programmable Messaging (SMS): the Messages API and its signed webhooks.
+
+Send: `POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json`, HTTP Basic auth with
+the account SID and auth token, form fields `To`, `From` (or `MessagingServiceSid`), `Body`
+and `StatusCallback`. Callbacks (status and inbound) are form posts signed with
+`X-Twilio-Signature`: base64 HMAC-SHA1, keyed by the auth token, of the full URL followed by
+every POST parameter name and value sorted by name.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from decimal import Decimal, InvalidOperation
+
+import httpx
+from flask import current_app
+
+from app.channels.gateways.base import (
+    GatewayConfig,
+    Inbound,
+    InvalidSignature,
+    Outbound,
+    SendResult,
+    StatusUpdate,
+)
+
+DEFAULT_BASE_URL = "https://api.twilio.com"
+# Twilio MessageStatus → ours. `sending`/`queued`/`accepted` say nothing new after `sent`.
+STATUS_MAP = {"sent": "sent", "delivered": "delivered", "read": "read",
+              "undelivered": "failed", "failed": "failed"}
+# Error codes that no retry can fix (invalid or unreachable number, blocked, opted out).
+PERMANENT_HTTP = {400, 401, 403, 404}
+
+
+def signature(auth_token: str, url: str, params: dict[str, str]) -> str:
+    """Twilio's request signature for a URL and its POST parameters."""
+    payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
+    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+class TwilioAdapter:
+    provider = "twilio"
+
+    def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
+        """POST the message to Twilio; map the answer to accepted/transient/permanent."""
+        creds = gateway.credentials
+        account, token = creds.get("account_sid", ""), creds.get("auth_token", "")
+        base = (gateway.base_url or DEFAULT_BASE_URL).rstrip("/")
+        form = {"To": outbound.to, "Body": outbound.text or ""}
+        sender = outbound.from_ or gateway.settings.get("from")
+        if gateway.settings.get("messaging_service_sid") and not outbound.from_:
+            form["MessagingServiceSid"] = gateway.settings["messaging_service_sid"]
+        elif sender:
+            form["From"] = sender
+        form["StatusCallback"] = _hook_url(gateway.id)
+        try:
+            response = httpx.post(
+                f"{base}/2010-04-01/Accounts/{account}/Messages.json", data=form,
+                auth=(account, token), follow_redirects=False,
+                timeout=float(current_app.config["GATEWAY_TIMEOUT_SECONDS"]))
+        except httpx.HTTPError as exc:
+            return SendResult(False, failure="transient", error=f"twilio unreachable: {exc!r}")
+        return _result(response)
+
+    def parse_callback(self, request, gateway: GatewayConfig) -> list[StatusUpdate | Inbound]:
+        """Verify `X-Twilio-Signature` and parse a status callback or an inbound SMS."""
+        params = {key: request.form[key] for key in request.form}
+        expected = signature(gateway.credentials.get("auth_token", ""), _hook_url(gateway.id),
+                             params)
+        given = request.headers.get("X-Twilio-Signature", "")
+        if not hmac.compare_digest(expected, given):
+            raise InvalidSignature("X-Twilio-Signature does not match")
+        sid = params.get("MessageSid") or params.get("SmsSid")
+        status = params.get("MessageStatus") or params.get("SmsStatus")
+        if status == "received" or (status is None and "Body" in params):
+            return [Inbound(channel=gateway.channel, from_address=params.get("From", ""),
+                            to_address=params.get("To"), text=params.get("Body"),
+                            provider_message_id=sid)]
+        mapped = STATUS_MAP.get(status or "")
+        if not sid or mapped is None:
+            return []
+        error = None
+        if params.get("ErrorCode"):
+            error = f"twilio error {params['ErrorCode']}"
+        return [StatusUpdate(sid, mapped, error=error)]
+
+
+def _hook_url(gateway_id: str) -> str:
+    return current_app.config["APP_PUBLIC_URL"].rstrip("/") + f"/hooks/{gateway_id}"
+
+
+def _result(response: httpx.Response) -> SendResult:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if response.status_code in (200, 201):
+        return SendResult(True, provider_message_id=body.get("sid"),
+                          cost_micros=_price(body.get("price")))
+    error = f"twilio {response.status_code}: {body.get('code')} {body.get('message', '')}"
+    retry_after = response.headers.get("Retry-After")
+    if response.status_code in PERMANENT_HTTP:
+        return SendResult(False, failure="permanent", error=error.strip())
+    return SendResult(False, failure="transient", error=error.strip(),
+                      retry_after_seconds=float(retry_after) if retry_after and
+                      retry_after.isdigit() else None)
+
+
+def _price(raw) -> int | None:
+    """Twilio reports price as a negative decimal string once known ("-0.00790")."""
+    if raw in (None, ""):
+        return None
+    try:
+        return int(abs(Decimal(str(raw))) * 1_000_000)
+    except InvalidOperation:
+        return None

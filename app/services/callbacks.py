@@ -1,0 +1,73 @@
+"""What providers (and the sandbox simulator) report back: receipts and inbound messages.
+
+`/hooks/<gateway>` verifies a provider's signature and hands the parsed items here; the
+sandbox's scripted receipts and replies arrive here too, so both take the same path.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.channels.gateways import Inbound, StatusUpdate
+from app.extensions import db
+from app.models import Gateway, Message
+from app.services import delivery, tx
+
+
+def apply_status(gateway_id: str, update: StatusUpdate) -> str:
+    """Apply a delivery report; unknown messages are logged and acknowledged."""
+    message = db.session.scalar(
+        select(Message).where(Message.gateway_id == gateway_id,
+                              Message.provider_message_id == update.provider_message_id)
+        .with_for_update())
+    if message is None:
+        current_app.logger.info("report for unknown message %s on %s acknowledged",
+                                update.provider_message_id, gateway_id)
+        tx.commit()
+        return "unknown"
+    if update.cost_micros is not None and message.status not in ("failed", "bounced"):
+        message.cost_micros = update.cost_micros
+    if update.status == "soft_bounced":
+        return _soft_bounce(message, update.error or "transient bounce")
+    if update.status == "not_capable" and message.channel == "rcs":
+        from app.services.fallback import fall_back_to_sms
+
+        fall_back_to_sms(message, update.error or "recipient is not RCS-capable")
+        return "fallback"
+    if update.status in ("failed", "bounced"):
+        changed = delivery.fail(message, update.error or update.status, status=update.status)
+        return update.status if changed else "ignored"
+    changed = delivery.change_status(message, update.status, update.occurred_at)
+    tx.commit()
+    return update.status if changed else "ignored"
+
+
+def _soft_bounce(message: Message, error: str) -> str:
+    """A transient bounce counts against the retry budget like any transient failure."""
+    if message.status in ("failed", "bounced", "delivered", "read"):
+        tx.commit()
+        return "ignored"
+    from app.services.sending import schedule_attempt
+
+    delay = delivery.record_transient(message, error)
+    if delay is None:
+        return "failed"
+    schedule_attempt(message.id, delay)
+    return "retrying"
+
+
+def apply_inbound(gateway_id: str, inbound: Inbound, partner_id: str | None = None,
+                  environment: str | None = None) -> Message | None:
+    """Record an inbound message for the gateway's partner (or the one given)."""
+    gateway = db.session.get(Gateway, gateway_id)
+    partner_id = partner_id or (gateway.partner_id if gateway else None)
+    environment = environment or (gateway.environment if gateway else None)
+    if partner_id is None or environment is None:
+        current_app.logger.info("inbound on shared gateway %s with no partner: dropped",
+                                gateway_id)
+        tx.commit()
+        return None
+    from app.services.inbound import receive
+
+    return receive(partner_id, environment, gateway_id, inbound)

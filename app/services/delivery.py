@@ -1,0 +1,184 @@
+"""The delivery state machine: claim, record outcomes, retry, fail with refund.
+
+Status only moves forward: queued → sending → sent → delivered → read, or to `failed`
+(from queued, sending or sent) or `bounced` (email; from sending, sent or delivered).
+Each change is a `message_events` row with the next per-message sequence number; a late
+or duplicated report that would not move the status forward changes nothing.
+
+A message is claimed for an attempt by one atomic UPDATE that also sets a lease
+(`next_attempt_at`); a worker killed mid-send leaves the lease to expire, after which the
+sweeper enqueues the message again. The charge was taken when the message was accepted, so
+another attempt never charges again, and the refund is guarded by a unique ledger row.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+
+from app.channels import registry
+from app.extensions import db
+from app.models import Message, MessageEvent
+from app.models.base import utcnow
+from app.services import events, money, tx, wallet
+
+RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
+FAIL_FROM = {"queued", "sending", "sent"}
+BOUNCE_FROM = {"sending", "sent", "delivered"}
+EVENT_FOR = {"sent": "message.sent", "delivered": "message.delivered", "read": "message.read",
+             "failed": "message.failed", "bounced": "message.bounced"}
+
+
+def retry_delay(retry_number: int) -> float:
+    """Seconds before retry `retry_number` (1-based): the configured schedule, with jitter."""
+    raw = str(current_app.config["SEND_RETRY_DELAYS"])
+    delays = [float(part) for part in raw.split(",") if part.strip()] or [0.0]
+    base = delays[min(retry_number - 1, len(delays) - 1)]
+    return base * random.uniform(0.8, 1.2) if base > 0 else 0.0
+
+
+def max_attempts(channel: str) -> int:
+    """How many attempts a message on this channel gets before it fails."""
+    override = current_app.config.get("SEND_MAX_ATTEMPTS")
+    return int(override) if override else registry.get(channel).max_attempts
+
+
+def claim(message_id: str) -> Message | None:
+    """Take the message for one attempt, or None when it is not due (done, or leased)."""
+    now = utcnow()
+    lease = timedelta(seconds=int(current_app.config["SEND_LEASE_SECONDS"]))
+    claimed = db.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.direction == "outbound", or_(
+            Message.status == "queued",
+            and_(Message.status.in_(("sending", "sent")), Message.next_attempt_at.is_not(None),
+                 Message.next_attempt_at <= now),
+        ))
+        .values(next_attempt_at=now + lease)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        tx.commit()
+        return None
+    message = db.session.get(Message, message_id, populate_existing=True)
+    if message.status == "queued":
+        _change(message, "sending", now)
+    tx.commit()
+    return message
+
+
+def change_status(message: Message, status: str, occurred_at: datetime | None = None,
+                  detail: str | None = None) -> bool:
+    """Move the message forward if `status` is ahead of it; False when it changes nothing."""
+    current = message.status
+    if current in ("failed", "bounced"):
+        return False
+    if status in RANK:
+        if RANK[status] <= RANK.get(current, 0):
+            return False
+    elif status == "failed":
+        if current not in FAIL_FROM:
+            return False
+    elif status == "bounced":
+        if current not in BOUNCE_FROM:
+            return False
+    else:
+        raise ValueError(f"unknown status {status}")
+    _change(message, status, occurred_at or utcnow(), detail)
+    return True
+
+
+def _change(message: Message, status: str, occurred_at: datetime, detail: str | None = None
+            ) -> None:
+    message.status = status
+    message.status_sequence = (message.status_sequence or 0) + 1
+    message.status_changed_at = utcnow()
+    db.session.add(MessageEvent(
+        partner_id=message.partner_id, environment=message.environment, message_id=message.id,
+        sequence=message.status_sequence, status=status, detail=detail,
+        occurred_at=occurred_at))
+    db.session.flush()
+    if status in ("sent", "delivered", "read"):
+        events.record(message.partner_id, message.environment, EVENT_FOR[status],
+                      _message_data(message), object_id=message.id)
+
+
+def _message_data(message: Message) -> dict:
+    from app.services.messages import message_to_api
+
+    return message_to_api(message)
+
+
+def record_accepted(message: Message, gateway_id: str, provider_message_id: str | None,
+                    cost_micros: int | None = None) -> None:
+    """The gateway took the attempt: `sent` (or still `sent`, for an email resend)."""
+    message.gateway_id = gateway_id
+    message.provider_message_id = provider_message_id or message.provider_message_id
+    message.next_attempt_at = None
+    if cost_micros is not None:
+        message.cost_micros = cost_micros
+    change_status(message, "sent")
+    tx.commit()
+
+
+def record_transient(message: Message, error: str, retry_after: float | None = None
+                     ) -> float | None:
+    """Count a transient failure; return the delay of the next attempt, or None when failed."""
+    message.last_error = error
+    if message.retry_count + 1 >= max_attempts(message.channel):
+        fail(message, error)
+        return None
+    message.retry_count += 1
+    delay = max(retry_delay(message.retry_count), retry_after or 0.0)
+    message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    tx.commit()
+    return delay
+
+
+def fail(message: Message, error: str, status: str = "failed") -> bool:
+    """End the message as failed (or bounced), refund its charge and record the event."""
+    message.last_error = error
+    message.next_attempt_at = None
+    if not change_status(message, status, detail=error):
+        tx.commit()
+        return False
+    refund = _refund(message)
+    data = _message_data(message)
+    data["refund"] = refund
+    events.record(message.partner_id, message.environment, EVENT_FOR[status], data,
+                  object_id=message.id)
+    tx.commit()
+    return True
+
+
+def _refund(message: Message) -> dict | None:
+    """Give back the message's charge, once; the ledger's unique row makes a second a no-op."""
+    if not message.cost_estimate_micros:
+        return None
+    existing = db.session.scalar(select(wallet.WalletTransaction).where(
+        wallet.WalletTransaction.message_id == message.id,
+        wallet.WalletTransaction.type == "refund"))
+    entry = existing or wallet.refund(message.partner_id, message.environment,
+                                      message.cost_estimate_micros, message.id,
+                                      "refund: message " + message.status)
+    message.cost_micros = 0
+    return {"transaction_id": entry.id, "amount": money.format_amount(entry.amount_micros),
+            "currency": entry.currency}
+
+
+def due_for_sweep(limit: int = 500) -> list[str]:
+    """Ids of messages whose job was lost: stale in `queued`, or leased and overdue."""
+    now = utcnow()
+    grace = timedelta(seconds=int(current_app.config["STALE_QUEUED_SECONDS"]))
+    rows = db.session.scalars(
+        select(Message.id).where(Message.direction == "outbound", or_(
+            and_(Message.status == "queued", Message.status_changed_at <= now - grace),
+            and_(Message.status.in_(("sending", "sent")), Message.next_attempt_at.is_not(None),
+                 Message.next_attempt_at <= now - grace),
+        )).order_by(Message.id).limit(limit)
+    ).all()
+    tx.end_read()
+    return list(rows)

@@ -1,0 +1,91 @@
+"""One send attempt, end to end: claim → gateway → adapter → outcome → what happens next.
+
+Called by the `send_message` job. Everything that must survive a crash is in the
+database before anything is enqueued; enqueueing happens after commit and, if Redis is
+unreachable, is left to the sweeper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import current_app
+
+from app.channels import gateways as adapters
+from app.channels.gateways import GatewayConfig, Inbound, Outbound, SendResult, StatusUpdate
+from app.extensions import db
+from app.models import Message
+from app.services import delivery, gateways, tx
+from app.services.queue import enqueue
+
+
+def attempt(message_id: str) -> str:
+    """Make one attempt at sending the message; return what happened, for the job's result."""
+    message = delivery.claim(message_id)
+    if message is None:
+        return "skipped"
+    gateway = gateways.gateway_for(message.partner_id, message.environment, message.channel)
+    if gateway is None:
+        delivery.fail(message, f"no active gateway for {message.channel} in "
+                      f"{message.environment}")
+        return "failed"
+    config = GatewayConfig(gateway.id, gateway.provider, gateway.channel, gateway.environment,
+                           gateway.base_url, gateways.decrypt_credentials(gateway),
+                           dict(gateway.settings or {}))
+    outbound = _outbound(message)
+    tx.commit()  # keep a new sandbox gateway row; hold no lock while the provider answers
+    result = adapters.adapter_for(config.provider).send(outbound, config)
+    return record(message_id, config, result)
+
+
+def _outbound(message: Message) -> Outbound:
+    return Outbound(message_id=message.id, channel=message.channel, to=message.to_address,
+                    from_=message.from_address, text=message.text, subject=message.subject,
+                    html=message.html, title=message.title, template=message.template,
+                    language=message.language, variables=dict(message.variables or {}),
+                    attempt=message.retry_count)
+
+
+def record(message_id: str, gateway: GatewayConfig, result: SendResult) -> str:
+    """Store the outcome of an attempt and schedule what follows it."""
+    message = db.session.get(Message, message_id, with_for_update=True, populate_existing=True)
+    if result.accepted:
+        for callback in result.scheduled:  # registered first: they run once this commits
+            _schedule_callback(gateway.id, message_id, callback.item, callback.after_seconds)
+        delivery.record_accepted(message, gateway.id, result.provider_message_id,
+                                 result.cost_micros)
+        return "sent"
+    if result.failure == "transient":
+        delay = delivery.record_transient(message, result.error or "transient failure",
+                                          result.retry_after_seconds)
+        if delay is None:
+            return "failed"
+        schedule_attempt(message_id, delay)
+        return "retrying"
+    if result.failure == "not_capable" and message.channel == "rcs":
+        from app.services.fallback import fall_back_to_sms
+
+        fall_back_to_sms(message, result.error or "recipient is not RCS-capable")
+        return "fallback"
+    delivery.fail(message, result.error or "permanent failure")
+    return "failed"
+
+
+def schedule_attempt(message_id: str, delay: float = 0) -> None:
+    """Enqueue an attempt after `delay` seconds (the sweeper covers a lost enqueue)."""
+    _enqueue_quietly("jobs.send.send_message", message_id, queue="send", delay=delay)
+
+
+def _enqueue_quietly(func: str, *args, queue: str, delay: float = 0) -> None:
+    try:
+        enqueue(func, *args, queue=queue, delay_seconds=delay)
+    except Exception:  # noqa: BLE001 - Redis unavailable: the database still says it is due
+        current_app.logger.warning("could not enqueue %s%s; the sweeper will", func, args)
+
+
+def _schedule_callback(gateway_id: str, message_id: str, item: StatusUpdate | Inbound,
+                       after: float) -> None:
+    kind = "status" if isinstance(item, StatusUpdate) else "inbound"
+    payload = {"kind": kind, **asdict(item)}
+    tx.after_commit(lambda: _enqueue_quietly("jobs.callbacks.play_sandbox_callback", gateway_id,
+                                             message_id, payload, queue="default", delay=after))

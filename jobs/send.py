@@ -1,0 +1,12 @@
+"""Sending messages, on the `send` queue."""
+
+from __future__ import annotations
+
+from app.services import sending
+
+queue = "send"
+
+
+def send_message(message_id: str) -> str:
+    """Make one delivery attempt for the message (a no-op when it is not due)."""
+    return sending.attempt(message_id)
