@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, request
 
-from app.channels.gateways import GatewayConfig, Inbound, InvalidSignature, adapter_for
+from app.channels.gateways import Inbound, InvalidSignature, adapter_for
 from app.errors import ApiError
 from app.extensions import csrf, db
 from app.models import Gateway
@@ -19,9 +19,7 @@ def receive(gateway_id: str):
     gateway = db.session.get(Gateway, gateway_id)
     if gateway is None or gateway.provider == "sandbox":
         raise ApiError("not_found", f"No gateway {gateway_id} takes callbacks.")
-    config = GatewayConfig(gateway.id, gateway.provider, gateway.channel, gateway.environment,
-                           gateway.base_url, gateways.decrypt_credentials(gateway),
-                           dict(gateway.settings or {}))
+    config = gateways.gateway_config(gateway)
     try:
         items = adapter_for(gateway.provider).parse_callback(request, config)
     except InvalidSignature:

@@ -12,6 +12,7 @@ from app.models.messaging import (
     MessageEvent,
     Template,
 )
+from app.models.mobile import MobileToken, PushToken
 from app.models.tenancy import AccessKey, Partner
 from app.models.users import User
 from app.models.wallet import Wallet, WalletTransaction
@@ -29,7 +30,9 @@ __all__ = [
     "IdempotencyRecord",
     "Message",
     "MessageEvent",
+    "MobileToken",
     "Partner",
+    "PushToken",
     "Template",
     "TenantScoped",
     "User",

@@ -118,8 +118,11 @@ def record_accepted(message: Message, gateway_id: str, provider_message_id: str 
     message.gateway_id = gateway_id
     message.provider_message_id = provider_message_id or message.provider_message_id
     message.next_attempt_at = None
+    # The provider's own price when it reports one (now or in a later receipt), else ours.
     if cost_micros is not None:
         message.cost_micros = cost_micros
+    elif message.cost_micros is None:
+        message.cost_micros = message.cost_estimate_micros
     change_status(message, "sent")
     tx.commit()
 

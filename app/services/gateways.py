@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -63,7 +64,11 @@ def encrypt_credentials(credentials: dict) -> str:
 
 
 def decrypt_credentials(gateway: Gateway) -> dict:
-    """Return a gateway's credentials in clear (empty when it has none), for its adapter only."""
+    """Return a gateway's credentials in clear (empty when it has none), for its adapter only.
+
+    A value written `env:NAME` is a reference: it is read from the environment variable NAME
+    at use time, so a secret can stay in the deployment's secret store.
+    """
     if not gateway.credentials_encrypted:
         return {}
     try:
@@ -72,7 +77,36 @@ def decrypt_credentials(gateway: Gateway) -> dict:
         raise CredentialsError(
             f"credentials of gateway {gateway.id} do not decrypt with the configured key; "
             "was SECRET_KEY or GATEWAY_CREDENTIALS_KEY changed?") from None
-    return json.loads(plaintext)
+    credentials = json.loads(plaintext)
+    for key, value in credentials.items():
+        if isinstance(value, str) and value.startswith("env:"):
+            name = value.removeprefix("env:")
+            if name not in os.environ:
+                raise CredentialsError(f"gateway {gateway.id}: {key} refers to the unset "
+                                       f"environment variable {name}")
+            credentials[key] = os.environ[name]
+    return credentials
+
+
+def gateway_config(gateway: Gateway):
+    """What an adapter needs to know about a gateway, credentials resolved."""
+    from app.channels.gateways import GatewayConfig
+
+    return GatewayConfig(gateway.id, gateway.provider, gateway.channel, gateway.environment,
+                         gateway.base_url, decrypt_credentials(gateway),
+                         dict(gateway.settings or {}))
+
+
+def set_status(gateway_id: str, status: str) -> Gateway | None:
+    """Enable or disable a gateway (operators); None when there is no such gateway."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}")
+    gateway = db.session.get(Gateway, gateway_id)
+    if gateway is None:
+        return None
+    gateway.status = status
+    tx.commit()
+    return gateway
 
 
 # --- the sandbox simulator --------------------------------------------------------------------

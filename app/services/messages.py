@@ -143,6 +143,7 @@ def message_to_api(message: Message) -> dict:
         "provider_message_id": message.provider_message_id,
         "retry_count": message.retry_count,
         "last_error": message.last_error,
+        "fallback_of": message.fallback_of_id,
         "created_at": isoformat(message.created_at),
         "updated_at": isoformat(message.updated_at),
     }

@@ -29,9 +29,7 @@ def attempt(message_id: str) -> str:
         delivery.fail(message, f"no active gateway for {message.channel} in "
                       f"{message.environment}")
         return "failed"
-    config = GatewayConfig(gateway.id, gateway.provider, gateway.channel, gateway.environment,
-                           gateway.base_url, gateways.decrypt_credentials(gateway),
-                           dict(gateway.settings or {}))
+    config = gateways.gateway_config(gateway)
     outbound = _outbound(message)
     tx.commit()  # keep a new sandbox gateway row; hold no lock while the provider answers
     result = adapters.adapter_for(config.provider).send(outbound, config)

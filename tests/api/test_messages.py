@@ -32,6 +32,7 @@ MESSAGE_FIELDS = ["id", "object", "environment", "channel", "direction", "to", "
                   "template", "language", "variables", "text", "subject", "html", "title",
                   "segments", "conversation_id", "contact_id", "cost_estimate", "cost",
                   "currency", "gateway", "provider_message_id", "retry_count", "last_error",
+                  "fallback_of",
                   "created_at", "updated_at"]
 
 

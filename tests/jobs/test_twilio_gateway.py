@@ -201,3 +201,30 @@ def test_inbound_from_a_new_address_creates_a_contact_without_identifying(app, c
         assert db.session.scalar(select(Event).where(Event.type == "contact.identified")) is None
         received = db.session.scalar(select(Event).where(Event.type == "message.received"))
         assert received.data["contact_id"] == contact.id
+
+
+def test_provider_reported_price_becomes_the_cost(app, tenant, twilio, httpserver, drain):
+    httpserver.expect_request(f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json").respond_with_json(
+        {"sid": "SMpriced", "status": "queued", "price": "-0.00650"}, status=201)
+    sent = tenant.live.post("/messages", json={"channel": "sms", "to": "+15551234567",
+                                               "text": "x"})
+    drain()
+    with app.app_context():
+        message = db.session.get(Message, sent.json["id"])
+        assert message.cost_estimate_micros == 7_900 and message.cost_micros == 6_500
+    assert tenant.live.get(f"/messages/{sent.json['id']}").json["cost"] == "0.0065"
+
+
+def test_a_later_receipt_with_a_price_updates_the_cost(app, tenant, twilio, httpserver, drain):
+    from app.channels.gateways import StatusUpdate
+    from app.services import callbacks
+
+    sid = _twilio_accepts(httpserver)
+    sent = tenant.live.post("/messages", json={"channel": "sms", "to": "+15551234567",
+                                               "text": "x"})
+    drain()
+    with app.app_context():
+        assert db.session.get(Message, sent.json["id"]).cost_micros == 7_900  # the estimate
+        callbacks.apply_status(twilio, StatusUpdate(sid, "delivered", cost_micros=7_100))
+        message = db.session.get(Message, sent.json["id"])
+        assert message.status == "delivered" and message.cost_micros == 7_100

@@ -95,3 +95,59 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, cli):
                             "agent@demo.switchboard.example", "password": "switchboard-demo"})
     assert signed_in.status_code == 302
     assert "agent@demo.switchboard.example" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_gateway_add_stores_credentials_encrypted_and_never_prints_them(app, cli):
+    from app.models import Gateway
+    from app.services import gateways
+
+    partner = json.loads(cli.invoke(args=["partner", "create", "--name", "A", "--json"]).output)
+    result = cli.invoke(args=["gateway", "add", "--channel", "sms", "--provider", "twilio",
+                              "--name", "Twilio US", "--partner", partner["partner_id"],
+                              "--credential", "account_sid=ACsecret-sid",
+                              "--credential", "auth_token=super-secret-token",
+                              "--setting", "from=+15550001111"])
+    assert result.exit_code == 0, result.output
+    gateway_id = result.output.split()[0]
+    assert "super-secret-token" not in result.output
+    assert f"/hooks/{gateway_id}" in result.output
+    listed = cli.invoke(args=["gateway", "list"])
+    assert gateway_id in listed.output and "super-secret-token" not in listed.output
+    with app.app_context():
+        gateway = db.session.get(Gateway, gateway_id)
+        assert "super-secret-token" not in (gateway.credentials_encrypted or "")
+        assert gateways.decrypt_credentials(gateway)["auth_token"] == "super-secret-token"
+        assert gateway.settings == {"from": "+15550001111"}
+        assert gateways.gateway_for(partner["partner_id"], "live", "sms").id == gateway_id
+    assert cli.invoke(args=["gateway", "disable", gateway_id]).exit_code == 0
+    with app.app_context():
+        assert gateways.gateway_for(partner["partner_id"], "live", "sms") is None
+    assert cli.invoke(args=["gateway", "enable", gateway_id]).exit_code == 0
+
+
+def test_gateway_credentials_may_reference_the_environment(app, cli, monkeypatch):
+    from app.models import Gateway
+    from app.services import gateways
+
+    result = cli.invoke(args=["gateway", "add", "--channel", "sms", "--provider", "twilio",
+                              "--name", "Shared", "--credential", "auth_token=env:TWILIO_TOKEN"])
+    assert result.exit_code == 0, result.output
+    gateway_id = result.output.split()[0]
+    monkeypatch.setenv("TWILIO_TOKEN", "from-the-environment")
+    with app.app_context():
+        gateway = db.session.get(Gateway, gateway_id)
+        assert gateways.decrypt_credentials(gateway) == {"auth_token": "from-the-environment"}
+        monkeypatch.delenv("TWILIO_TOKEN")
+        import pytest
+
+        with pytest.raises(gateways.CredentialsError, match="TWILIO_TOKEN"):
+            gateways.decrypt_credentials(gateway)
+
+
+def test_gateway_add_refuses_unknown_providers_and_the_sandbox(cli):
+    unknown = cli.invoke(args=["gateway", "add", "--channel", "sms", "--provider", "acme",
+                               "--name", "x"])
+    assert unknown.exit_code != 0 and "no adapter for provider 'acme'" in unknown.output
+    sandbox = cli.invoke(args=["gateway", "add", "--channel", "sms", "--provider", "sandbox",
+                               "--name", "x"])
+    assert sandbox.exit_code != 0 and "sandbox" in sandbox.output.lower()

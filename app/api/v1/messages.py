@@ -81,6 +81,7 @@ class MessageOut(BaseModel):
     provider_message_id: str | None
     retry_count: int = Field(ge=0)
     last_error: str | None
+    fallback_of: Id | None = Field(description="The RCS message this SMS replaces, if any.")
     created_at: Timestamp
     updated_at: Timestamp
 

@@ -1,0 +1,28 @@
+"""The admin UI's own API, `/api/internal`: the same pipeline, session + CSRF authentication.
+
+Not exempt from CSRFProtect: a call without the page's token is refused before the view,
+and that refusal is answered as a 403 problem (and audited), not Flask-WTF's HTML 400.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from flask_wtf.csrf import CSRFError
+
+from app.api.internal.session import authenticate_session, csrf_refused
+from app.api.pipeline import Surface
+
+bp = Blueprint("api_internal", __name__, url_prefix="/api/internal")
+surface = Surface("internal", authenticate_session)
+bp.register_error_handler(CSRFError, csrf_refused)
+
+
+def load_routes() -> None:
+    """Import the resource modules, which declare their endpoints on `surface`."""
+    from app.api.internal import conversations, messages  # noqa: F401
+
+
+def init_app(app: Flask) -> None:
+    """Declare the routes and register the blueprint (CSRF-protected: session cookies)."""
+    load_routes()
+    app.register_blueprint(bp)

@@ -1,0 +1,76 @@
+"""Sign-in, refresh and sign-out for the mobile app: `/api/mobile/auth/...`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import request
+from pydantic import BaseModel, Field
+
+from app.api.mobile.credentials import credential_endpoint
+from app.api.principal import Principal
+from app.api.schemas import Id, Strict
+from app.models import MobileToken
+from app.services import mobile_tokens
+
+
+class TokenRequest(Strict):
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+    environment: Literal["live", "sandbox"] = Field(
+        "live", description="The data plane the tokens act in; sign in again to switch.")
+
+
+class RefreshRequest(Strict):
+    refresh_token: str = Field(min_length=1, max_length=200, examples=["mrt_..."])
+
+
+class RevokeRequest(Strict):
+    token: str = Field(min_length=1, max_length=200,
+                       description="The access (`mat_`) or refresh (`mrt_`) token to sign out.")
+
+
+class UserOut(BaseModel):
+    id: Id
+    object: Literal["user"]
+    email: str
+    name: str | None
+    role: Literal["admin", "agent"]
+    partner_id: Id
+
+
+class TokenOut(BaseModel):
+    access_token: str = Field(examples=["mat_..."])
+    refresh_token: str = Field(examples=["mrt_..."])
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(description="Seconds the access token is valid (3600).")
+    refresh_expires_in: int = Field(description="Seconds the refresh token is valid.")
+    environment: Literal["live", "sandbox"]
+    user: UserOut
+
+
+def _acting(record: MobileToken) -> Principal:
+    return Principal(partner_id=record.partner_id, environment=record.environment,
+                     actor=record.user_id, surface="mobile", user_id=record.user_id)
+
+
+@credential_endpoint("/auth/token", body=TokenRequest)
+def issue_token(body: TokenRequest):
+    """Sign in with email and password; answers a new access and refresh token."""
+    issued = mobile_tokens.sign_in(body.email, body.password, body.environment,
+                                   request.headers.get("User-Agent"))
+    return mobile_tokens.tokens_to_api(issued), 200, _acting(issued.record)
+
+
+@credential_endpoint("/auth/refresh", body=RefreshRequest)
+def refresh_token(body: RefreshRequest):
+    """Exchange the refresh token for a new pair; the old pair stops working."""
+    issued = mobile_tokens.refresh(body.refresh_token, request.headers.get("User-Agent"))
+    return mobile_tokens.tokens_to_api(issued), 200, _acting(issued.record)
+
+
+@credential_endpoint("/auth/revoke", body=RevokeRequest)
+def revoke_token(body: RevokeRequest):
+    """Sign out: revoke every token of this sign-in. 204 also for an unknown token."""
+    record = mobile_tokens.revoke(body.token)
+    return None, 204, _acting(record) if record is not None else None

@@ -1,0 +1,49 @@
+"""FCM push token registration: `POST /push_tokens`, `DELETE /push_tokens/{token}`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import Response
+from pydantic import BaseModel, Field
+
+from app.api.mobile import bp, surface
+from app.api.principal import Principal
+from app.api.schemas import Id, Strict, Timestamp
+from app.services import mobile_tokens
+
+FCM_TOKEN = r"^[A-Za-z0-9_:.\-]{20,512}$"  # noqa: S105 - a pattern, not a secret
+
+
+class PushTokenIn(Strict):
+    token: str = Field(pattern=FCM_TOKEN, description="The device's FCM registration token.")
+    platform: Literal["android", "ios"]
+
+
+class PushTokenOut(BaseModel):
+    id: Id
+    object: Literal["push_token"]
+    platform: Literal["android", "ios"]
+    environment: Literal["live", "sandbox"]
+    user_id: Id
+    created_at: Timestamp
+    last_seen_at: Timestamp
+
+
+@surface.endpoint(bp, "/push_tokens", "POST", summary="Register a push token",
+                  tags=("Push tokens",), body=PushTokenIn, response=PushTokenOut, status=201)
+def register_push_token(principal: Principal, body: PushTokenIn):
+    """Register this device for push notifications (201), or refresh it (200)."""
+    record, created = mobile_tokens.register_push_token(
+        principal.partner_id, principal.environment, principal.user_id, body.token,
+        body.platform)
+    return mobile_tokens.push_token_to_api(record), 201 if created else 200
+
+
+@surface.endpoint(bp, "/push_tokens/<token>", "DELETE", summary="Unregister a push token",
+                  tags=("Push tokens",), status=204)
+def delete_push_token(principal: Principal, token: str):
+    """Stop push notifications to this device (call it before signing out)."""
+    mobile_tokens.delete_push_token(principal.partner_id, principal.environment,
+                                    principal.user_id, token)
+    return Response(status=204)

@@ -1,0 +1,143 @@
+"""The agent's inbox, shared by the mobile app and the admin UI: the conversation feed,
+replies on a conversation's own channel, and waiting for a reply's send outcome.
+
+Replies go through `messages.send`, exactly as a partner's `POST /api/v1/messages` does:
+same validation, pricing, wallet debit, idempotency and delivery engine.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+
+from app.database import reads_only
+from app.errors import ApiError
+from app.extensions import db
+from app.models import Contact, ContactIdentity, Conversation, Message
+from app.services import conversations, messages, tx
+from app.services.pagination import Page
+
+# A reply whose send has not finished yet; anything else is an outcome.
+PENDING = ("queued", "sending")
+POLL_SECONDS = 0.1
+
+
+def _scoped(model, partner_id: str, environment: str):
+    return and_(model.partner_id == partner_id, model.environment == environment)
+
+
+def _encode(conversation: Conversation) -> str:
+    raw = f"{conversation.updated_at.isoformat()}|{conversation.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+        stamp, conversation_id = raw.split("|")
+        return datetime.fromisoformat(stamp), conversation_id
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ApiError("invalid_cursor", param="cursor") from None
+
+
+def agent_feed(partner_id: str, environment: str, user_id: str, *,
+               updated_since: datetime | None = None, limit: int = 50,
+               cursor: str | None = None) -> Page:
+    """A page of (conversation, contact) rows, most recently updated first.
+
+    Without `updated_since`: the agent's inbox, conversations assigned to them or to nobody.
+    With it: every conversation changed since then, whoever holds it, so an app keeping a
+    local copy also learns of conversations that left its inbox (assigned to a colleague).
+    """
+    statement = (select(Conversation, Contact)
+                 .join(Contact, Contact.id == Conversation.contact_id)
+                 .where(_scoped(Conversation, partner_id, environment),
+                        _scoped(Contact, partner_id, environment)))
+    if updated_since is None:
+        statement = statement.where(or_(Conversation.assignee_id == user_id,
+                                        Conversation.assignee_id.is_(None)))
+    else:
+        statement = statement.where(Conversation.updated_at >= updated_since)
+    if cursor:
+        stamp, last_id = _decode(cursor)
+        statement = statement.where(or_(
+            Conversation.updated_at < stamp,
+            and_(Conversation.updated_at == stamp, Conversation.id < last_id)))
+    rows = list(db.session.execute(statement.order_by(
+        Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit + 1)))
+    has_more = len(rows) > limit
+    rows = [tuple(row) for row in rows[:limit]]
+    return Page(rows, has_more, _encode(rows[-1][0]) if has_more else None)
+
+
+def feed_item_to_api(row: tuple[Conversation, Contact]) -> dict:
+    """A feed entry: the conversation object plus who the contact is."""
+    conversation, contact = row
+    return {**conversations.to_api(conversation),
+            "contact": {"id": contact.id, "name": contact.name}}
+
+
+def _reply_address(conversation: Conversation) -> str:
+    """The contact's address on the conversation's channel: the one last used in it."""
+    last = db.session.scalar(select(Message).where(
+        _scoped(Message, conversation.partner_id, conversation.environment),
+        Message.conversation_id == conversation.id,
+    ).order_by(Message.id.desc()).limit(1))
+    if last is not None:
+        address = last.from_address if last.direction == "inbound" else last.to_address
+        if address:
+            return address
+    address = db.session.scalar(select(ContactIdentity.address).where(
+        _scoped(ContactIdentity, conversation.partner_id, conversation.environment),
+        ContactIdentity.contact_id == conversation.contact_id,
+        ContactIdentity.channel == conversation.channel,
+    ).order_by(ContactIdentity.id).limit(1))
+    if address is None:
+        raise ApiError("conflict", f"The contact has no {conversation.channel} address to "
+                       "reply to.", param="id")
+    return address
+
+
+def reply(partner_id: str, environment: str, conversation_id: str, text: str,
+          subject: str | None = None) -> Message:
+    """Send `text` to the conversation's contact on its channel (an email needs `subject`).
+
+    409 when the conversation is closed: reopen it first, so the reply stays in this thread.
+    """
+    conversation = conversations.get(partner_id, environment, conversation_id)
+    if conversation.status != "open":
+        raise ApiError("conflict", "The conversation is closed; reopen it to reply.",
+                       param="id")
+    payload = {"channel": conversation.channel, "to": _reply_address(conversation),
+               "text": text}
+    if subject is not None:
+        payload["subject"] = subject
+    return messages.send(partner_id, environment, payload)
+
+
+def wait_for_outcome(partner_id: str, environment: str, message_id: str,
+                     deadline: float) -> Message:
+    """Poll until the message leaves queued/sending or `deadline` (time.monotonic()) passes.
+
+    Call after the send has committed. Each poll is its own short read transaction, so
+    the worker recording the outcome is never blocked by the waiting request.
+    """
+    while True:
+        with reads_only():
+            message = db.session.scalar(
+                select(Message).where(_scoped(Message, partner_id, environment),
+                                      Message.id == message_id)
+                .execution_options(populate_existing=True))
+            if message is not None:
+                db.session.expunge(message)  # keep its loaded state once the read ends
+            tx.end_read()
+        if message is None:
+            raise ApiError("not_found", f"No message {message_id}.", param="id")
+        remaining = deadline - time.monotonic()
+        if message.status not in PENDING or remaining <= 0:
+            return message
+        time.sleep(min(POLL_SECONDS, remaining))
