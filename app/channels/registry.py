@@ -179,8 +179,10 @@ def as_api(channel: Channel) -> dict:
         "address": channel.address,
         "required": list(channel.required),
         "optional": list(channel.optional),
+        "one_of": [list(group) for group in channel.one_of],
         "delivery_receipts": channel.delivery_receipts,
         "read_receipts": channel.read_receipts,
+        "bounces": channel.bounces,
         "max_length": channel.max_length,
         "pricing": {
             "currency": CURRENCY,

@@ -96,8 +96,9 @@ def test_channels_are_frozen():
 @pytest.mark.parametrize("name", ALL)
 def test_as_api_has_exactly_the_documented_shape(name):
     item = as_api(get(name))
-    assert list(item) == ["object", "name", "address", "required", "optional",
-                          "delivery_receipts", "read_receipts", "max_length", "pricing"]
+    assert list(item) == ["object", "name", "address", "required", "optional", "one_of",
+                          "delivery_receipts", "read_receipts", "bounces", "max_length",
+                          "pricing"]
     assert item["object"] == "channel" and item["name"] == name
     assert "to" in item["required"]
     assert set(item["optional"]) >= {"from", "metadata"}
@@ -106,6 +107,13 @@ def test_as_api_has_exactly_the_documented_shape(name):
     assert item["pricing"]["unit"] == ("segment" if name == "sms" else "message")
     money = [item["pricing"]["default"], *item["pricing"]["by_country_code"].values()]
     assert all(isinstance(m, str) and len(m.split(".")[1]) >= 3 for m in money)
+
+
+def test_as_api_shows_the_either_or_field_groups():
+    assert as_api(get("whatsapp"))["one_of"] == [["template", "language"], ["text"]]
+    assert as_api(get("email"))["one_of"] == [["text"], ["html"]]
+    assert as_api(get("sms"))["one_of"] == []
+    assert as_api(get("email"))["bounces"] is True and as_api(get("sms"))["bounces"] is False
 
 
 def test_as_api_prices_phone_channels_by_country_code():

@@ -36,8 +36,12 @@ class ChannelOut(BaseModel):
                     "or an FCM registration token.")
     required: list[str] = Field(description="Fields every send on this channel must carry.")
     optional: list[str] = Field(description="Further fields the channel accepts.")
+    one_of: list[list[str]] = Field(
+        description="Groups of fields of which one must be complete, e.g. whatsapp takes "
+                    "`template`+`language` or `text`; empty when `required` says it all.")
     delivery_receipts: bool
     read_receipts: bool
+    bounces: bool = Field(description="Whether the channel reports bounces (email).")
     max_length: int | None = Field(description="Longest `text` in characters; null: no limit "
                                                "beyond the 1 MiB request body.")
     pricing: ChannelPricing
