@@ -32,7 +32,7 @@ GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 _PHONE_CHARS = re.compile(r"\+[0-9 ()\-.]+")
 _TELEGRAM_CHAT_ID = re.compile(r"-?[0-9]{1,20}")
 _TELEGRAM_USERNAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}")
-_FCM_TOKEN = re.compile(r"[A-Za-z0-9_:\-.]{20,4096}")
+_FCM_TOKEN = re.compile(r"[A-Za-z0-9_:\-.]{20,320}")  # real tokens are ~163; columns hold 320
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*")
 
 _TEXT_FIELDS = ("subject", "title", "text", "html", "template", "language")

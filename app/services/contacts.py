@@ -45,30 +45,31 @@ _ADDRESS_ERRORS = {
 }
 
 
-def address_error(channel_name: object, value: object, param: str) -> dict | None:
-    """The field error for a channel + address pair, or None when both are valid."""
+def _check(channel_name: object, value: object, param: str) -> tuple[str | None, dict | None]:
+    """The normalised address, or the field error for a channel + address pair."""
     channel = channels.get(channel_name)
     if channel is None:
-        return {"param": param.rsplit(".", 1)[0] + ".channel" if "." in param else "channel",
-                "code": "unknown_channel",
-                "message": f"`{channel_name}` is not a channel; use one of "
-                           f"{', '.join(channels.names())}."}
-    if _normalise(channel, value) is None:
+        return None, {"param": param.rsplit(".", 1)[0] + ".channel" if "." in param
+                      else "channel", "code": "unknown_channel",
+                      "message": f"`{channel_name}` is not a channel; use one of "
+                                 f"{', '.join(channels.names())}."}
+    address = _normalise(channel, value)
+    if address is None:
         code, message = _ADDRESS_ERRORS[channel.address]
         if channel.name == "telegram":
             code, message = "invalid_address", ("must be a Telegram chat id (an integer, maybe "
                                                 "negative) or @channelname.")
-        return {"param": param, "code": code,
-                "message": f"`{param}` " + message.format(channel=channel.name)}
-    return None
+        return None, {"param": param, "code": code,
+                      "message": f"`{param}` " + message.format(channel=channel.name)}
+    return address, None
 
 
 def normalise_address(channel_name: str, value: object, param: str = "address") -> str:
     """Return the address as stored (E.164, normalised email, id); 422 with the channel's code."""
-    error = address_error(channel_name, value, param)
+    address, error = _check(channel_name, value, param)
     if error is not None:
         raise ChannelValidationError([error])
-    return _normalise(channels.get(channel_name), value)
+    return address
 
 
 def _normalise(channel: channels.Channel, value: object) -> str | None:
@@ -86,13 +87,12 @@ def _normalise_identities(identities: list[dict]) -> list[tuple[str, str]]:
     errors: list[dict] = []
     pairs: list[tuple[str, str]] = []
     for index, identity in enumerate(identities):
-        param = f"identities.{index}.address"
-        error = address_error(identity["channel"], identity["address"], param)
+        address, error = _check(identity["channel"], identity["address"],
+                                f"identities.{index}.address")
         if error is not None:
             errors.append(error)
             continue
-        pair = (identity["channel"], _normalise(channels.get(identity["channel"]),
-                                                identity["address"]))
+        pair = (identity["channel"], address)
         if pair in pairs:
             errors.append({"param": f"identities.{index}", "code": "invalid_field",
                            "message": f"`identities.{index}` repeats identities."
