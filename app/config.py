@@ -45,6 +45,13 @@ class Config:
     SWEEP_INTERVAL_SECONDS = 30
     # Seconds before the sandbox plays back a receipt (and twice that for a reply).
     SANDBOX_RECEIPT_DELAY = 2.0
+    # The admin's send-and-confirm waits at most this long for the worker's outcome.
+    INTERNAL_SEND_CONFIRM_SECONDS = 10
+    # Unauthenticated calls (the app's sign-in) per minute per client IP.
+    PUBLIC_RATE_LIMIT = 20
+    # Agents' app: token lifetimes.
+    MOBILE_ACCESS_TOKEN_SECONDS = 3600
+    MOBILE_REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
     # Provider HTTP calls: seconds before giving up (a transient failure).
     GATEWAY_TIMEOUT_SECONDS = 15
     # How long a request may hold its Idempotency-Key before another may take it over.

@@ -114,7 +114,7 @@ class ApiError(Exception):
 
     def __init__(self, code: str, detail: str | None = None, *, param: str | None = None,
                  errors: list[dict] | None = None, headers: dict | None = None,
-                 extra: dict | None = None):
+                 extra: dict | None = None, keep_changes: bool = False):
         if code not in _REGISTRY:
             raise KeyError(f"unregistered error code {code}")
         super().__init__(detail or code)
@@ -124,6 +124,9 @@ class ApiError(Exception):
         self.errors = errors
         self.headers = headers or {}
         self.extra = extra or {}
+        # The writes made before this error must persist although the call fails (a
+        # protective change, such as revoking a stolen token's whole family).
+        self.keep_changes = keep_changes
 
 
 def from_http_exception(error: HTTPException) -> ApiError:

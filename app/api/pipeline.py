@@ -23,6 +23,7 @@ from app.api.principal import Principal
 from app.database import reads_only
 from app.errors import ApiError, from_http_exception, problem, request_id
 from app.extensions import db
+from app.models.base import ID_PATTERN
 from app.services import audit, tx
 from app.services import idempotency as stored_responses
 
@@ -43,6 +44,14 @@ class EndpointSpec:
     status: int
     errors: tuple[str, ...]
     description: str = ""
+    # Runs after the call's transaction has committed, to complete a fresh 2xx response
+    # (e.g. wait for a worker's outcome); never for a replay. Takes and returns the response.
+    finish: Callable[[Principal, Response], Response] | None = None
+    # Public endpoints (signing in) run before there is a principal: limited per client IP,
+    # never stored for idempotent replay (they answer secrets); the handler gets None and
+    # sets `g.principal` once it knows who is calling, for the audit row.
+    public: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -56,7 +65,9 @@ class Surface:
     def endpoint(self, bp: Blueprint, rule: str, method: str, *, summary: str,
                  tags: tuple[str, ...] = (), body: type[BaseModel] | None = None,
                  query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
-                 status: int = 200, errors: tuple[str, ...] = ()):
+                 status: int = 200, errors: tuple[str, ...] = (),
+                 finish: Callable[[Principal, Response], Response] | None = None,
+                 public: bool = False, headers: dict[str, str] | None = None):
         """Register `handler(principal, [body], [query], **view_args)` behind the pipeline.
 
         The handler returns a JSON-able dict (sent with `status`), a `(dict, status)` pair
@@ -66,7 +77,8 @@ class Surface:
         def decorate(handler: Callable) -> Callable:
             spec = EndpointSpec(method, (bp.url_prefix or "") + rule, summary, tags, body,
                                 query, response, status, errors,
-                                (handler.__doc__ or "").strip())
+                                (handler.__doc__ or "").strip(), finish, public,
+                                tuple((headers or {}).items()))
             self.endpoints.append(spec)
 
             @functools.wraps(handler)
@@ -84,12 +96,15 @@ class Surface:
         key: str | None = None
         mutating = request.method in MUTATING
         try:
-            with reads_only():
-                principal = self.authenticate()
-                tx.end_read()
-            g.principal = principal
-            ratelimit.check(principal)
-            if mutating:
+            if spec.public:
+                ratelimit.check_client(f"{self.name}:{spec.rule}", request.remote_addr)
+            else:
+                with reads_only():
+                    principal = self.authenticate()
+                    tx.end_read()
+                g.principal = principal
+                ratelimit.check(principal)
+            if mutating and not spec.public:
                 key = idempotency.parse_key(request.headers.get("Idempotency-Key"))
             raw = validation.raw_json_body() if mutating else None
             call = functools.partial(_call_handler, spec, handler, principal, raw, view_args)
@@ -100,6 +115,9 @@ class Surface:
             else:
                 with reads_only():
                     response = _once(call)
+            if (spec.finish is not None and 200 <= response.status_code < 300
+                    and "Idempotent-Replayed" not in response.headers):
+                response = spec.finish(principal, response)
         except ApiError as error:
             response = problem(error)
         except HTTPException as error:  # e.g. 413 raised while reading the body
@@ -111,9 +129,9 @@ class Surface:
             current_app.logger.exception("unhandled error in %s %s (%s)", request.method,
                                          request.path, request_id())
             response = problem(ApiError("internal_error"))
-        for name, value in g.get("rate_limit_headers", {}).items():
+        for name, value in (*g.get("rate_limit_headers", {}).items(), *spec.headers):
             response.headers.setdefault(name, value)
-        _audit(self.name, principal, key, response, view_args, started)
+        _audit(self.name, principal or g.get("principal"), key, response, view_args, started)
         return response
 
 
@@ -187,7 +205,7 @@ def _replay(stored: stored_responses.StoredResponse, fingerprint: str) -> Respon
 
 def _audit(surface: str, principal: Principal | None, key: str | None, response: Response,
            view_args: dict, started: float) -> None:
-    object_ids = [v for v in view_args.values() if isinstance(v, str) and "_" in v]
+    object_ids = [v for v in view_args.values() if isinstance(v, str) and ID_PATTERN.match(v)]
     if response.mimetype == "application/json" and response.status_code < 300:
         try:
             body = json.loads(response.get_data())

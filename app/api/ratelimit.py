@@ -44,9 +44,16 @@ def limit_for(principal: Principal) -> int:
 
 def check(principal: Principal) -> None:
     """Count this request; raise 429 when over the limit. Headers go out on every response."""
-    amount = limit_for(principal)
+    _hit((principal.partner_id, principal.environment), limit_for(principal))
+
+
+def check_client(bucket: str, ip: str | None) -> None:
+    """Count an unauthenticated request (e.g. a sign-in) per client IP: PUBLIC_RATE_LIMIT."""
+    _hit(("client", bucket, ip or "unknown"), int(current_app.config["PUBLIC_RATE_LIMIT"]))
+
+
+def _hit(identity: tuple[str, ...], amount: int) -> None:
     item = RateLimitItemPerMinute(amount)
-    identity = (principal.partner_id, principal.environment)
     try:
         limiter = _limiter()
         allowed = limiter.hit(item, *identity)

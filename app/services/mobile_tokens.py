@@ -59,8 +59,8 @@ def well_formed(token: str, prefix: str) -> bool:
     return hmac.compare_digest(checksum(body[:RANDOM_LENGTH]), body[RANDOM_LENGTH:])
 
 
-def _invalid(detail: str) -> ApiError:
-    return ApiError("invalid_token", detail,
+def _invalid(detail: str, keep_changes: bool = False) -> ApiError:
+    return ApiError("invalid_token", detail, keep_changes=keep_changes,
                     headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
@@ -140,7 +140,7 @@ def authenticate(access_token: str) -> tuple[MobileToken, User]:
 def refresh(refresh_token: str, user_agent: str | None = None) -> IssuedTokens:
     """Exchange a refresh token for the next pair; a reused one revokes its whole family.
 
-    The revocation is committed before the 401 is raised, so call this outside a unit of work.
+    The revocation is kept although the call answers 401 (`keep_changes`).
     """
     if not well_formed(refresh_token, REFRESH_PREFIX):
         raise _invalid("This is not a mobile refresh token (`mrt_...`).")
@@ -152,9 +152,9 @@ def refresh(refresh_token: str, user_agent: str | None = None) -> IssuedTokens:
         raise _invalid("This refresh token was revoked; sign in again.")
     if record.consumed_at is not None:
         revoke_family(record.family_id)
-        tx.commit()
         raise _invalid("This refresh token was already used, so it may have been copied: "
-                       "every token of this sign-in is now revoked. Sign in again.")
+                       "every token of this sign-in is now revoked. Sign in again.",
+                       keep_changes=True)
     if record.refresh_expires_at <= utcnow():
         raise _invalid("This refresh token has expired; sign in again.")
     user = _check_member(db.session.get(User, record.user_id))

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from flask import g
 
+from app.errors import ApiError
 from app.extensions import db
 
 
@@ -55,6 +56,15 @@ def unit_of_work() -> Iterator[None]:
     g.unit_of_work_depth = depth + 1
     try:
         yield
+    except ApiError as error:
+        g.unit_of_work_depth = depth
+        if depth == 0:
+            if error.keep_changes:
+                _commit_and_run_callbacks()
+            else:
+                db.session.rollback()
+                _discard_callbacks()
+        raise
     except BaseException:
         if depth == 0:
             db.session.rollback()

@@ -1,7 +1,15 @@
 """The admin UI's own API, `/api/internal`: the same pipeline, session + CSRF authentication.
 
+How the admin pages call it: JSON bodies (htmx `json-enc`), the session cookie, the page's
+CSRF token in `X-CSRFToken` (e.g. `hx-headers` on `<body>` from `{{ csrf_token() }}`), and,
+on every form that changes something, a hidden per-form key generated when the form is
+rendered (a UUID) sent as the `Idempotency-Key` header: a double submit replays the first
+answer instead of acting twice (same scope, 24 hours and 409/422 rules as `/api/v1`).
+
 Not exempt from CSRFProtect: a call without the page's token is refused before the view,
-and that refusal is answered as a 403 problem (and audited), not Flask-WTF's HTML 400.
+and that refusal is answered as a 403 problem (and audited), not Flask-WTF's HTML 400. The
+surface checks the token itself too (`session.authenticate_session`), so it stays required
+where CSRFProtect is switched off.
 """
 
 from __future__ import annotations

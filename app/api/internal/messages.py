@@ -1,28 +1,24 @@
 """`POST /messages/send_and_confirm`: the reply composer's send, which waits for the outcome.
 
-The send is committed by the pipeline's unit of work (with its idempotency record) before
-anything can be confirmed, so the wait runs after that commit (`tx.after_commit`) and then
-completes the response the handler built: 200 with the message once it is sent, delivered
-or failed, 202 with it still queued or sending when INTERNAL_SEND_CONFIRM_SECONDS (default
-10, counted from the start of the handler) run out. The stored idempotency response is the
-one known at commit, 202 with the queued message: a double submit replays that.
+The send commits with its idempotency record like any call; then the endpoint's `finish`
+step waits, outside any transaction, for the worker: 200 with the message once it is sent,
+delivered or failed, 202 with it still queued or sending when INTERNAL_SEND_CONFIRM_SECONDS
+(default 10, counted from the start of the call) run out. The stored idempotency response
+is the one known at commit, 202 with the queued message: a double submit replays that.
 """
 
 from __future__ import annotations
 
-import functools
 import time
 
-from flask import Response, current_app, json
+from flask import Response, current_app, g, json
 from pydantic import Field
 
 from app.api.internal import bp, surface
 from app.api.principal import Principal
 from app.api.schemas import Id, Strict
 from app.api.v1.messages import SEND_ERRORS, MessageOut
-from app.services import inbox, messages, tx
-
-DEFAULT_CONFIRM_SECONDS = 10
+from app.services import inbox, messages
 
 
 class SendAndConfirm(Strict):
@@ -31,29 +27,23 @@ class SendAndConfirm(Strict):
     subject: str | None = Field(None, description="Email conversations only: the subject line.")
 
 
-def _confirm(response: Response, principal: Principal, message_id: str,
-             deadline: float) -> None:
-    try:
-        outcome = inbox.wait_for_outcome(principal.partner_id, principal.environment,
-                                         message_id, deadline)
-    except Exception:  # noqa: BLE001 - the send is committed: answer the 202 already built
-        current_app.logger.exception("send_and_confirm: waiting for %s failed", message_id)
-        return
-    response.set_data(json.dumps(messages.message_to_api(outcome)))
-    response.status_code = 202 if outcome.status in inbox.PENDING else 200
+def _confirm(principal: Principal, response: Response) -> Response:
+    """Wait (bounded) for the worker's outcome and answer with the message as it then is."""
+    message_id = json.loads(response.get_data())["id"]
+    outcome = inbox.wait_for_outcome(principal.partner_id, principal.environment, message_id,
+                                     g.confirm_deadline)
+    status = 202 if outcome.status in inbox.PENDING else 200
+    return Response(json.dumps(messages.message_to_api(outcome)), status=status,
+                    mimetype="application/json")
 
 
 @surface.endpoint(bp, "/messages/send_and_confirm", "POST", summary="Reply and wait",
-                  tags=("Messages",), body=SendAndConfirm, response=MessageOut, status=200,
-                  errors=(*SEND_ERRORS, "conflict"))
+                  tags=("Messages",), body=SendAndConfirm, response=MessageOut, status=202,
+                  errors=(*SEND_ERRORS, "conflict"), finish=_confirm)
 def send_and_confirm(principal: Principal, body: SendAndConfirm):
     """Reply on a conversation, then wait (bounded) for the worker to report the outcome."""
-    seconds = float(current_app.config.get("INTERNAL_SEND_CONFIRM_SECONDS",
-                                           DEFAULT_CONFIRM_SECONDS))
-    deadline = time.monotonic() + seconds
+    seconds = float(current_app.config["INTERNAL_SEND_CONFIRM_SECONDS"])
+    g.confirm_deadline = time.monotonic() + seconds
     message = inbox.reply(principal.partner_id, principal.environment, body.conversation_id,
                           body.text, body.subject)
-    response = Response(json.dumps(messages.message_to_api(message)), status=202,
-                        mimetype="application/json")
-    tx.after_commit(functools.partial(_confirm, response, principal, message.id, deadline))
-    return response
+    return messages.message_to_api(message)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import request
+from flask import Response, g, request
 from pydantic import BaseModel, Field
 
-from app.api.mobile.credentials import credential_endpoint
+from app.api.mobile import bp, surface
 from app.api.principal import Principal
 from app.api.schemas import Id, Strict
 from app.models import MobileToken
@@ -49,28 +49,41 @@ class TokenOut(BaseModel):
     user: UserOut
 
 
-def _acting(record: MobileToken) -> Principal:
-    return Principal(partner_id=record.partner_id, environment=record.environment,
-                     actor=record.user_id, surface="mobile", user_id=record.user_id)
+# Token responses carry secrets: never cached (as OAuth 2.0 token responses), never stored
+# for Idempotency-Key replays (public endpoints are not), limited per client IP.
+CREDENTIALS = {"public": True, "headers": {"Cache-Control": "no-store"}, "tags": ("Auth",)}
 
 
-@credential_endpoint("/auth/token", body=TokenRequest)
-def issue_token(body: TokenRequest):
+def _acting(record: MobileToken) -> None:
+    """Name the signed-in agent for the audit row of this call."""
+    g.principal = Principal(partner_id=record.partner_id, environment=record.environment,
+                            actor=record.user_id, surface="mobile", user_id=record.user_id)
+
+
+@surface.endpoint(bp, "/auth/token", "POST", summary="Sign in", body=TokenRequest,
+                  response=TokenOut, errors=("invalid_token",), **CREDENTIALS)
+def issue_token(_principal: None, body: TokenRequest):
     """Sign in with email and password; answers a new access and refresh token."""
     issued = mobile_tokens.sign_in(body.email, body.password, body.environment,
                                    request.headers.get("User-Agent"))
-    return mobile_tokens.tokens_to_api(issued), 200, _acting(issued.record)
+    _acting(issued.record)
+    return mobile_tokens.tokens_to_api(issued)
 
 
-@credential_endpoint("/auth/refresh", body=RefreshRequest)
-def refresh_token(body: RefreshRequest):
+@surface.endpoint(bp, "/auth/refresh", "POST", summary="Refresh tokens", body=RefreshRequest,
+                  response=TokenOut, errors=("invalid_token",), **CREDENTIALS)
+def refresh_token(_principal: None, body: RefreshRequest):
     """Exchange the refresh token for a new pair; the old pair stops working."""
     issued = mobile_tokens.refresh(body.refresh_token, request.headers.get("User-Agent"))
-    return mobile_tokens.tokens_to_api(issued), 200, _acting(issued.record)
+    _acting(issued.record)
+    return mobile_tokens.tokens_to_api(issued)
 
 
-@credential_endpoint("/auth/revoke", body=RevokeRequest)
-def revoke_token(body: RevokeRequest):
+@surface.endpoint(bp, "/auth/revoke", "POST", summary="Sign out", body=RevokeRequest,
+                  status=204, **CREDENTIALS)
+def revoke_token(_principal: None, body: RevokeRequest):
     """Sign out: revoke every token of this sign-in. 204 also for an unknown token."""
     record = mobile_tokens.revoke(body.token)
-    return None, 204, _acting(record) if record is not None else None
+    if record is not None:
+        _acting(record)
+    return Response(status=204)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Annotated, Literal
 
+from flask import Blueprint
 from pydantic import BaseModel, Field
 
+from app.api.pipeline import Surface
 from app.api.principal import Principal
 from app.api.schemas import Id, ListQuery, ListResponse, Strict, Timestamp, page_response
 from app.api.v1 import bp, surface
@@ -91,25 +93,32 @@ def list_conversation_messages(principal: Principal, query: HistoryQuery,
     return page_response(page, message_to_api)
 
 
-@surface.endpoint(bp, "/conversations/<id>/assign", "POST", summary="Assign a conversation",
-                  tags=("Conversations",), body=Assign, response=ConversationOut)
-def assign_conversation(principal: Principal, body: Assign, id: str):  # noqa: A002
-    """Assign to a team member or unassign (null); records `conversation.assigned`."""
-    return conversations.to_api(conversations.assign(
-        principal.partner_id, principal.environment, id, body.agent_id))
+def declare_actions(on: Surface, blueprint: Blueprint) -> None:
+    """Declare assign/close/reopen on a surface: the partner API and the admin UI share them."""
+
+    @on.endpoint(blueprint, "/conversations/<id>/assign", "POST",
+                 summary="Assign a conversation", tags=("Conversations",), body=Assign,
+                 response=ConversationOut)
+    def assign_conversation(principal: Principal, body: Assign, id: str):  # noqa: A002
+        """Assign to a team member or unassign (null); records `conversation.assigned`."""
+        return conversations.to_api(conversations.assign(
+            principal.partner_id, principal.environment, id, body.agent_id))
+
+    @on.endpoint(blueprint, "/conversations/<id>/close", "POST",
+                 summary="Close a conversation", tags=("Conversations",),
+                 response=ConversationOut)
+    def close_conversation(principal: Principal, id: str):  # noqa: A002
+        """Close the conversation; the contact's next message opens a new one. Idempotent."""
+        return conversations.to_api(
+            conversations.close(principal.partner_id, principal.environment, id))
+
+    @on.endpoint(blueprint, "/conversations/<id>/reopen", "POST",
+                 summary="Reopen a conversation", tags=("Conversations",),
+                 response=ConversationOut, errors=("conflict",))
+    def reopen_conversation(principal: Principal, id: str):  # noqa: A002
+        """Reopen a closed conversation, unless the contact has another open one there."""
+        return conversations.to_api(
+            conversations.reopen(principal.partner_id, principal.environment, id))
 
 
-@surface.endpoint(bp, "/conversations/<id>/close", "POST", summary="Close a conversation",
-                  tags=("Conversations",), response=ConversationOut)
-def close_conversation(principal: Principal, id: str):  # noqa: A002
-    """Close the conversation; the contact's next message opens a new one. Idempotent."""
-    return conversations.to_api(
-        conversations.close(principal.partner_id, principal.environment, id))
-
-
-@surface.endpoint(bp, "/conversations/<id>/reopen", "POST", summary="Reopen a conversation",
-                  tags=("Conversations",), response=ConversationOut, errors=("conflict",))
-def reopen_conversation(principal: Principal, id: str):  # noqa: A002
-    """Reopen a closed conversation, unless the contact has another open one on its channel."""
-    return conversations.to_api(
-        conversations.reopen(principal.partner_id, principal.environment, id))
+declare_actions(surface, bp)

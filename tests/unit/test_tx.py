@@ -1,0 +1,56 @@
+"""Transaction boundaries: one commit per unit of work, callbacks only after commit."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.errors import ApiError
+from app.extensions import db
+from app.models import Partner
+from app.services import tx
+
+
+def _partners() -> int:
+    return db.session.scalar(select(func.count()).select_from(Partner))
+
+
+def test_a_unit_of_work_commits_once_and_then_runs_callbacks(app_ctx):
+    ran = []
+    with tx.unit_of_work():
+        db.session.add(Partner(name="A"))
+        tx.commit()  # only flushes inside the unit
+        tx.after_commit(lambda: ran.append(_partners()))
+        assert ran == []
+    assert ran == [1]
+
+
+def test_an_error_rolls_the_whole_unit_back_and_drops_callbacks(app_ctx):
+    ran = []
+    with pytest.raises(RuntimeError), tx.unit_of_work():
+        db.session.add(Partner(name="A"))
+        tx.commit()
+        tx.after_commit(lambda: ran.append("never"))
+        raise RuntimeError("boom")
+    assert _partners() == 0 and ran == []
+    with tx.unit_of_work():
+        pass
+    assert ran == []  # a later commit does not run the dropped callback
+
+
+def test_an_api_error_rolls_back_unless_it_keeps_its_changes(app_ctx):
+    with pytest.raises(ApiError), tx.unit_of_work():
+        db.session.add(Partner(name="rolled back"))
+        raise ApiError("conflict")
+    with pytest.raises(ApiError), tx.unit_of_work():
+        db.session.add(Partner(name="kept"))
+        raise ApiError("invalid_token", keep_changes=True)
+    assert db.session.scalars(select(Partner.name)).all() == ["kept"]
+
+
+def test_nested_units_commit_only_at_the_outermost(app_ctx):
+    with pytest.raises(RuntimeError), tx.unit_of_work():
+        with tx.unit_of_work():
+            db.session.add(Partner(name="inner"))
+        raise RuntimeError("outer fails after the inner unit ended")
+    assert _partners() == 0
