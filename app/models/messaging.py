@@ -111,6 +111,9 @@ class Message(PrefixedId, TenantScoped, Timestamps, db.Model):
     subject: Mapped[str | None] = mapped_column(String(500))
     html: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(String(200))
+    # The partner's own key/value pairs, echoed in the message object and its webhooks.
+    # (`metadata` is reserved on declarative models, hence the attribute name.)
+    meta: Mapped[dict | None] = mapped_column("metadata", JSON)
     segments: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     conversation_id: Mapped[str | None] = mapped_column(
         String(40), ForeignKey("conversations.id", ondelete="SET NULL"), index=True

@@ -276,7 +276,7 @@ def delete(partner_id: str, environment: str, contact_id: str) -> dict:
         raise ApiError("conflict", f"Contact {contact.id} has messages still being sent; "
                        "retry once they are sent or failed.", param="id")
     db.session.execute(sa.update(Message).where(messages).values(
-        text=None, html=None, subject=None, title=None, variables=None,
+        text=None, html=None, subject=None, title=None, variables=None, meta=None,
         contact_id=None, conversation_id=None, updated_at=utcnow(),
         to_address=case((Message.direction == "outbound", REDACTED), else_=Message.to_address),
         from_address=case((Message.direction == "inbound", REDACTED),

@@ -68,7 +68,7 @@ def send(partner_id: str, environment: str, payload: dict, *,
         title=validated.title, segments=validated.segments, conversation_id=conversation.id,
         contact_id=contact.id, cost_estimate_micros=validated.cost_estimate_micros,
         currency=debit.currency, status_sequence=1, status_changed_at=now, created_at=now,
-        updated_at=now, fallback_of_id=fallback_of,
+        updated_at=now, fallback_of_id=fallback_of, meta=validated.metadata or None,
     )
     db.session.add(message)
     db.session.add(MessageEvent(partner_id=partner_id, environment=environment,
@@ -144,6 +144,7 @@ def message_to_api(message: Message) -> dict:
         "retry_count": message.retry_count,
         "last_error": message.last_error,
         "fallback_of": message.fallback_of_id,
+        "metadata": message.meta or {},
         "created_at": isoformat(message.created_at),
         "updated_at": isoformat(message.updated_at),
     }

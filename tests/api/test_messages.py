@@ -32,7 +32,7 @@ MESSAGE_FIELDS = ["id", "object", "environment", "channel", "direction", "to", "
                   "template", "language", "variables", "text", "subject", "html", "title",
                   "segments", "conversation_id", "contact_id", "cost_estimate", "cost",
                   "currency", "gateway", "provider_message_id", "retry_count", "last_error",
-                  "fallback_of",
+                  "fallback_of", "metadata",
                   "created_at", "updated_at"]
 
 
@@ -543,3 +543,13 @@ def test_a_402_with_a_key_can_be_retried_after_a_top_up(app):
         wallet_row = db.session.scalar(select(Wallet).where(
             Wallet.partner_id == poor.partner.id, Wallet.environment == "live"))
         assert wallet_row.balance_micros == 7_100
+
+
+def test_metadata_is_stored_and_echoed(api):
+    sent = api.post("/messages", json={**SMS, "metadata": {"order": "TR-204821", "attempt": 2}})
+    assert sent.status_code == 202, sent.json
+    assert sent.json["metadata"] == {"order": "TR-204821", "attempt": 2}
+    assert api.get(f"/messages/{sent.json['id']}").json["metadata"] == {"order": "TR-204821",
+                                                                        "attempt": 2}
+    plain = api.post("/messages", json=SMS)
+    assert plain.json["metadata"] == {}

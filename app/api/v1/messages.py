@@ -82,6 +82,8 @@ class MessageOut(BaseModel):
     retry_count: int = Field(ge=0)
     last_error: str | None
     fallback_of: Id | None = Field(description="The RCS message this SMS replaces, if any.")
+    metadata: dict[str, str | int | float | bool] = Field(
+        description="Your own key/value pairs from the send, echoed back.")
     created_at: Timestamp
     updated_at: Timestamp
 
