@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -36,9 +38,21 @@ def create_user(email: str, password: str, role: str, partner_id: str | None = N
     return user
 
 
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password("decoy password, never a real one")
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None."""
+    """Return the active user with these credentials, or None.
+
+    An unknown email costs the same password check as a known one, so response times do
+    not tell which emails have accounts.
+    """
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+    if user is None:
+        verify_password(_decoy_hash(), password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
         return None
     return user
