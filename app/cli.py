@@ -48,6 +48,23 @@ def partner_create(name, balance, sandbox_balance, currency, as_json):
         click.echo("Store the keys now: they are never shown again.")
 
 
+@partner_cli.command("rate-limit")
+@click.argument("partner_id")
+@click.option("--live", type=click.IntRange(min=1), help="Requests per minute, live.")
+@click.option("--sandbox", type=click.IntRange(min=1), help="Requests per minute, sandbox.")
+@click.option("--reset", is_flag=True, help="Back to the configured defaults.")
+def partner_rate_limit(partner_id, live, sandbox, reset):
+    """Set a partner's own rate limits (requests per minute per environment)."""
+    try:
+        partner = partners.set_rate_limits(partner_id, live=live, sandbox=sandbox, reset=reset)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    shown = {env: value or f"default ({current_app.config[name]})" for env, value, name in (
+        ("live", partner.rate_limit_live, "RATE_LIMIT_LIVE"),
+        ("sandbox", partner.rate_limit_sandbox, "RATE_LIMIT_SANDBOX"))}
+    click.echo(f"{partner.id}: live {shown['live']}/min, sandbox {shown['sandbox']}/min")
+
+
 @key_cli.command("create")
 @click.option("--partner", "partner_id", required=True)
 @click.option("--environment", type=click.Choice(["live", "sandbox"]), required=True)

@@ -39,3 +39,19 @@ def create_partner(name: str, balance_micros: int = 0, sandbox_balance_micros: i
     test = keys.create(partner.id, "sandbox", name="default")
     tx.commit()
     return ProvisionedPartner(partner, live.plaintext, test.plaintext)
+
+
+def set_rate_limits(partner_id: str, *, live: int | None = None, sandbox: int | None = None,
+                    reset: bool = False) -> Partner:
+    """Give a partner its own requests-per-minute limits (None keeps, reset clears both)."""
+    partner = db.session.get(Partner, partner_id)
+    if partner is None:
+        raise LookupError(f"no partner {partner_id}")
+    if reset:
+        partner.rate_limit_live = partner.rate_limit_sandbox = None
+    if live is not None:
+        partner.rate_limit_live = live
+    if sandbox is not None:
+        partner.rate_limit_sandbox = sandbox
+    tx.commit()
+    return partner

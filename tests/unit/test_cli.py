@@ -152,3 +152,21 @@ def test_gateway_add_refuses_unknown_providers_and_the_sandbox(cli):
                                "--name", "x"])
     assert sandbox.exit_code != 0 and "sandbox" in sandbox.output.lower()
 
+
+
+def test_partner_rate_limits_are_set_per_environment_and_enforced(app, cli):
+    partner = json.loads(cli.invoke(args=["partner", "create", "--name", "A", "--json"]).output)
+    result = cli.invoke(args=["partner", "rate-limit", partner["partner_id"], "--live", "2"])
+    assert result.exit_code == 0, result.output
+    assert "live 2/min" in result.output and "sandbox default (300)" in result.output
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {partner['live_key']}"}
+    statuses = [client.get("/api/v1/balance", headers=headers).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    sandbox = {"Authorization": f"Bearer {partner['test_key']}"}
+    assert client.get("/api/v1/balance", headers=sandbox).headers["RateLimit-Policy"] == "300;w=60"
+    reset = cli.invoke(args=["partner", "rate-limit", partner["partner_id"], "--reset"])
+    assert "live default (600)" in reset.output
+    missing = cli.invoke(args=["partner", "rate-limit", "ptr_01HNQX2P8Y9R3T4V5W6Z7A8B9C",
+                               "--live", "5"])
+    assert missing.exit_code != 0 and "no partner" in missing.output
