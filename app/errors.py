@@ -74,8 +74,7 @@ register("idempotency_key_reused", 422, "Idempotency-Key reused",
          "This Idempotency-Key was used with a different request. Use a new key per request.")
 register("idempotency_key_in_use", 409, "Idempotency-Key in use",
          "A request with this Idempotency-Key is still being processed. Retry shortly.")
-# Validation: the top-level code is the first error's; `errors` lists them all.
-register("validation_failed", 422, "Validation failed", "The request has invalid fields.")
+# Validation: the top-level code is the first error's own; `errors` lists them all.
 register("unknown_field", 422, "Unknown field", "The body has a field this endpoint does not take.")
 register("missing_field", 422, "Missing field", "A required field is missing.")
 register("invalid_field", 422, "Invalid field", "A field has the wrong type or format.")

@@ -18,13 +18,18 @@ ID_SCHEMA = {"type": "string", "pattern": r"^[a-z]+_[0-7][0-9A-HJKMNP-TV-Z]{25}$
 # Problems any endpoint can answer, whatever it declares.
 ALWAYS = ("missing_api_key", "invalid_api_key", "revoked_api_key", "forbidden", "rate_limited",
           "internal_error")
-# (`validation_failed` is not listed: validation answers with the first field error's code.)
-FOR_BODY = ("invalid_json", "unsupported_media_type", "payload_too_large", "invalid_request",
-            "unknown_field", "missing_field", "invalid_field")
-FOR_MUTATING = ("invalid_idempotency_key", "idempotency_key_reused", "idempotency_key_in_use")
+# Every mutating call reads its body (an endpoint without a body model refuses one with
+# `invalid_request`); only a body model's fields can be unknown, missing or invalid.
+FOR_MUTATING = ("invalid_json", "unsupported_media_type", "payload_too_large", "invalid_request",
+                "invalid_idempotency_key", "idempotency_key_reused", "idempotency_key_in_use")
+# (No `validation_failed`: validation answers with the first field error's own code.)
+FOR_BODY = ("unknown_field", "missing_field", "invalid_field")
 FOR_QUERY = ("invalid_parameter",)
 FOR_PATH = ("not_found",)
 
+# What app/api/idempotency.py accepts: a key, bare or in double quotes (RFC 8941 string).
+IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 257,
+                          "pattern": r'^(?:[\x21\x23-\x7e]{1,255}|"[\x21\x23-\x7e]{1,255}")$'}
 _INTEGER = {"type": "string", "pattern": r"^\d+$"}
 # Response headers, in `components.headers`; the pipeline sets them (app/api/ratelimit.py,
 # app/errors.py). Rate-limit headers are absent when authentication fails or Redis is down.
@@ -88,9 +93,10 @@ def _parameters(spec: EndpointSpec) -> list[dict]:
             params.append(param)
     if spec.method in MUTATING:
         params.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                       "description": "Makes the request safe to retry for 24 hours.",
-                       "schema": {"type": "string", "minLength": 1, "maxLength": 255,
-                                  "pattern": r"^[\x21\x23-\x7e]+$"}})
+                       "description": "Makes the request safe to retry for 24 hours: 1 to "
+                                      "255 printable ASCII characters, bare or "
+                                      "double-quoted.",
+                       "schema": IDEMPOTENCY_KEY_SCHEMA})
     return params
 
 
@@ -98,7 +104,9 @@ def problem_codes(spec: EndpointSpec) -> list[str]:
     """Every problem `code` an endpoint can answer with, in documentation order."""
     codes = list(ALWAYS) + list(spec.errors)
     if spec.method in MUTATING:
-        codes += list(FOR_BODY) + list(FOR_MUTATING)
+        codes += list(FOR_MUTATING)
+    if spec.body is not None:
+        codes += list(FOR_BODY)
     if spec.query is not None:
         codes += list(FOR_QUERY)
     if _PATH_PARAM.search(spec.rule):
@@ -170,7 +178,9 @@ def build(surface: Surface, *, title: str, version: str, server_url: str,
         if spec.description:
             operation["description"] = spec.description
         if spec.body is not None:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {
+            # An empty body is read as `{}`, so it is only required when a field is.
+            required = any(f.is_required() for f in spec.body.model_fields.values())
+            operation["requestBody"] = {"required": required, "content": {"application/json": {
                 "schema": keys[(spec.body, "validation")]}}}
         replayable = ("Idempotent-Replayed",) if spec.method in MUTATING else ()
         success: dict = {"description": "Success",
