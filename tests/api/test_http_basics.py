@@ -67,3 +67,17 @@ def test_unexpected_exception_becomes_500_problem_without_internals(app):
     assert response.status_code == 500
     assert response.json["code"] == "internal_error"
     assert "secret internals" not in response.get_data(as_text=True)
+
+
+def test_http_errors_raised_by_the_framework_become_registered_problems(app):
+    from werkzeug.exceptions import ServiceUnavailable
+
+    fresh = create_app({"ENV_NAME": "testing"})
+
+    @fresh.get("/api/maintenance-for-test")
+    def _down():
+        raise ServiceUnavailable()
+
+    response = fresh.test_client().get("/api/maintenance-for-test")
+    assert response.status_code == 503 and response.json["code"] == "service_unavailable"
+    assert response.mimetype == "application/problem+json"
