@@ -17,10 +17,12 @@ def load_routes() -> None:
         channels,
         contacts,
         conversations,
+        events,
         gateways,
         messages,
         meta,
         templates,
         usage,
         wallet,
+        webhook_endpoints,
     )
