@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, g, json, request
+from flask import Blueprint, Response, current_app, g, json, request
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -124,8 +124,6 @@ class Surface:
             response = problem(from_http_exception(error))
         except Exception:  # noqa: BLE001 - answered as a problem, logged with the request id
             db.session.rollback()
-            from flask import current_app
-
             current_app.logger.exception("unhandled error in %s %s (%s)", request.method,
                                          request.path, request_id())
             response = problem(ApiError("internal_error"))
