@@ -19,6 +19,11 @@ from app.database import sqlalchemy_url
 from app.extensions import db, redis_connection
 from tests.factories import ApiClient, make_partner
 
+# Shared test helper modules (imported by tests, after this conftest): pytest explains their
+# failed asserts like a test's own.
+pytest.register_assert_rewrite("tests.api._contacts", "tests.api._messages", "tests.api._mobile",
+                               "tests.unit._channels")
+
 
 def _private_postgres_schema() -> str | None:
     """On PostgreSQL, give this test session a schema of its own (parallel runs never meet).
