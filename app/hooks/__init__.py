@@ -1,4 +1,4 @@
-"""Provider callbacks: `POST /hooks/<gateway_id>` (status reports and inbound messages)."""
+"""Provider callbacks: `/hooks/<gateway_id>` — status reports, inbound messages, handshakes."""
 
 from __future__ import annotations
 
@@ -13,15 +13,23 @@ from app.services import callbacks, gateways
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 
 
-@bp.post("/<gateway_id>")
-def receive(gateway_id: str):
-    """Verify the provider's signature, then apply every report or message in the callback."""
+def _gateway(gateway_id: str) -> Gateway:
     gateway = db.session.get(Gateway, gateway_id)
     if gateway is None or gateway.provider == "sandbox":
         raise ApiError("not_found", f"No gateway {gateway_id} takes callbacks.")
-    config = gateways.gateway_config(gateway)
+    return gateway
+
+
+@bp.post("/<gateway_id>")
+def receive(gateway_id: str):
+    """Verify the provider's signature, then apply every report or message in the callback."""
+    gateway = _gateway(gateway_id)
+    handshake = _handshake(gateway)
+    if handshake is not None:  # e.g. RBM's webhook registration
+        return handshake
     try:
-        items = adapter_for(gateway.provider).parse_callback(request, config)
+        items = adapter_for(gateway.provider).parse_callback(request,
+                                                             gateways.gateway_config(gateway))
     except InvalidSignature:
         raise ApiError("invalid_signature") from None
     db.session.rollback()  # end the read; each item commits on its own
@@ -33,7 +41,30 @@ def receive(gateway_id: str):
     return Response(status=204)
 
 
+@bp.get("/<gateway_id>")
+def verify(gateway_id: str):
+    """Answer a provider's subscription handshake (Meta's `hub.challenge`)."""
+    handshake = _handshake(_gateway(gateway_id))
+    if handshake is None:
+        raise ApiError("not_found", f"Gateway {gateway_id} has no subscription handshake.")
+    return handshake
+
+
+def _handshake(gateway: Gateway) -> Response | None:
+    """The provider's subscription handshake answered as it expects (200, text), or None."""
+    verify_subscription = getattr(adapter_for(gateway.provider), "verify_subscription", None)
+    if verify_subscription is None:
+        return None
+    try:
+        answer = verify_subscription(request, gateways.gateway_config(gateway))
+    except InvalidSignature:
+        raise ApiError("invalid_signature") from None
+    if answer is None:
+        return None
+    return Response(answer, status=200, mimetype="text/plain")
+
+
 def init_app(app: Flask) -> None:
-    """Register the callback endpoint; providers sign their calls, so no CSRF token."""
+    """Register the callback endpoints; providers sign their calls, so no CSRF token."""
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -34,6 +34,7 @@ def send(partner_id: str, environment: str, payload: dict, *,
     validated = validate_send(payload)
     channel = validated.channel.name
     template_language = None
+    variables = None
     if validated.template is not None:
         template = templates.find(partner_id, environment, channel=channel,
                                   name=validated.template, language=validated.language)
@@ -44,6 +45,9 @@ def send(partner_id: str, environment: str, payload: dict, *,
                            "POST /api/v1/templates.", param="template")
         templates.check_variables(template, validated.variables)
         template_language = template.language
+        # Stored in the template's placeholder order: positional providers rely on it.
+        variables = {name: validated.variables[name]
+                     for name in templates.parse_variables(template.body)}
 
     message_id = new_id("msg")
     now = utcnow()
@@ -63,7 +67,7 @@ def send(partner_id: str, environment: str, payload: dict, *,
         id=message_id, partner_id=partner_id, environment=environment, channel=channel,
         direction="outbound", to_address=validated.to, from_address=validated.from_,
         status="queued", template=validated.template, language=template_language,
-        variables=dict(validated.variables) if validated.template is not None else None,
+        variables=variables,
         text=validated.text, subject=validated.subject, html=validated.html,
         title=validated.title, segments=validated.segments, conversation_id=conversation.id,
         contact_id=contact.id, cost_estimate_micros=validated.cost_estimate_micros,

@@ -243,3 +243,10 @@ def test_the_same_address_in_another_environment_is_another_contact(app, tenant)
     assert live["contact_id"] != sandbox["contact_id"]
     with app.app_context():
         assert db.session.get(Contact, sandbox["contact_id"]).environment == "sandbox"
+
+
+def test_template_variables_are_kept_in_the_templates_placeholder_order(api, order_template):
+    shuffled = {"eta": "15 minutes", "name": "Nayeem", "order_id": "TR-204821"}
+    sent = api.post("/messages", json={**EXAMPLE, "variables": shuffled})
+    assert sent.status_code == 202, sent.json
+    assert list(sent.json["variables"]) == ["name", "order_id", "eta"]
