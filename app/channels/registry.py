@@ -137,11 +137,11 @@ _CHANNELS: tuple[Channel, ...] = (
                   provider="meta_graph", price=2_000),
     _text_channel("telegram", "Telegram", "id", delivery=False, read=False, max_length=4096,
                   provider="telegram", price=1_000),
-    _text_channel("viber", "Viber", "id", delivery=True, read=False, max_length=7000,
+    _text_channel("viber", "Viber", "id", delivery=True, read=True, max_length=7000,
                   provider="viber", price=5_000),
     _text_channel("line", "LINE", "id", delivery=False, read=False, max_length=5000,
                   provider="line", price=3_000),
-    _text_channel("webchat", "Web chat", "id", delivery=True, read=False, max_length=10_000,
+    _text_channel("webchat", "Web chat", "id", delivery=True, read=True, max_length=10_000,
                   provider="webchat", price=500),
     Channel(
         name="push", label="Push notification", address="fcm_token",

@@ -38,7 +38,8 @@ def receive(gateway_id: str):
             callbacks.apply_inbound(gateway_id, item)
         else:
             callbacks.apply_status(gateway_id, item)
-    return Response(status=204)
+    # 200, not 204: Meta and LINE verify webhooks by a 200 answer; the rest take any 2xx.
+    return Response(status=200)
 
 
 @bp.get("/<gateway_id>")

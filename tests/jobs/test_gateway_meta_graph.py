@@ -173,11 +173,11 @@ def test_delivery_webhook_moves_the_message_to_delivered(app, client, tenant, me
                                                "text": "hi"})
     drain()
     delivery = _entry(_event(delivery={"mids": [mid], "watermark": 1750000000400}))
-    assert _webhook(client, messenger, delivery).status_code == 204
+    assert _webhook(client, messenger, delivery).status_code == 200
     assert _statuses(app, sent.json["id"]) == ["queued", "sending", "sent", "delivered"]
     # Messenger's read receipt has only a watermark: it is not mapped to any message.
     read = _entry(_event(read={"watermark": 1750000000900}))
-    assert _webhook(client, messenger, read).status_code == 204
+    assert _webhook(client, messenger, read).status_code == 200
     assert _statuses(app, sent.json["id"]) == ["queued", "sending", "sent", "delivered"]
 
 
@@ -188,7 +188,7 @@ def test_instagram_read_names_the_message_and_marks_it_read(app, client, tenant,
                                                "text": "hi"})
     drain()
     read = _entry(_event(read={"mid": mid}), kind="instagram")
-    assert _webhook(client, instagram, read).status_code == 204
+    assert _webhook(client, instagram, read).status_code == 200
     assert _statuses(app, sent.json["id"]) == ["queued", "sending", "sent", "read"]
 
 
@@ -241,7 +241,7 @@ def test_callback_parsing_maps_messages_deliveries_and_reads(app, httpserver):
 
 def test_inbound_message_creates_a_contact_on_the_channel(app, client, instagram):
     payload = _entry(_event(message={"mid": "ig_in", "text": "hello"}), kind="instagram")
-    assert _webhook(client, instagram, payload).status_code == 204
+    assert _webhook(client, instagram, payload).status_code == 200
     with app.app_context():
         message = db.session.scalar(select(Message).where(Message.direction == "inbound"))
         assert message.channel == "instagram" and message.text == "hello"

@@ -272,10 +272,10 @@ def test_signed_events_move_the_message_to_delivered_then_read(app, client, tena
     sent = tenant.live.post("/messages", json={"channel": "rcs", "to": TO, "text": "hi"})
     drain()
     rbm_id = rbm_message_id(sent.json["id"])
-    assert _push(client, rbm, _event("IS_TYPING", None)).status_code == 204
-    assert _push(client, rbm, _event("DELIVERED", rbm_id)).status_code == 204
+    assert _push(client, rbm, _event("IS_TYPING", None)).status_code == 200
+    assert _push(client, rbm, _event("DELIVERED", rbm_id)).status_code == 200
     assert _statuses(app, sent.json["id"]) == ["queued", "sending", "sent", "delivered"]
-    assert _push(client, rbm, _event("READ", rbm_id)).status_code == 204
+    assert _push(client, rbm, _event("READ", rbm_id)).status_code == 200
     assert _statuses(app, sent.json["id"]) == ["queued", "sending", "sent", "delivered",
                                                "read"]
 
@@ -330,7 +330,7 @@ def test_inbound_rcs_message_is_recorded(app, client, rbm):
     message = {"senderPhoneNumber": "+15559876543", "messageId": "rbm-in-1",
                "sendTime": "2026-05-23T14:24:00Z", "text": "Where is my parcel?",
                "agentId": AGENT_ID}
-    assert _push(client, rbm, message).status_code == 204
+    assert _push(client, rbm, message).status_code == 200
     with app.app_context():
         inbound = db.session.scalar(select(Message).where(Message.direction == "inbound"))
         assert inbound.channel == "rcs" and inbound.from_address == "+15559876543"

@@ -260,10 +260,10 @@ def test_signed_receipts_move_the_message_to_delivered_then_read(app, client, te
     wamid = _graph_accepts(httpserver)
     message_id = _send_template(tenant)
     drain()
-    assert _webhook(client, whatsapp, _status(wamid, "sent")).status_code == 204
-    assert _webhook(client, whatsapp, _status(wamid, "delivered")).status_code == 204
-    assert _webhook(client, whatsapp, _status(wamid, "read")).status_code == 204
-    assert _webhook(client, whatsapp, _status(wamid, "delivered")).status_code == 204  # late
+    assert _webhook(client, whatsapp, _status(wamid, "sent")).status_code == 200
+    assert _webhook(client, whatsapp, _status(wamid, "delivered")).status_code == 200
+    assert _webhook(client, whatsapp, _status(wamid, "read")).status_code == 200
+    assert _webhook(client, whatsapp, _status(wamid, "delivered")).status_code == 200  # late
     assert _statuses(app, message_id) == ["queued", "sending", "sent", "delivered", "read"]
 
 
@@ -275,7 +275,7 @@ def test_failed_receipt_fails_and_refunds_with_metas_error(app, client, tenant, 
     failed = _status(wamid, "failed", errors=[{
         "code": 131026, "title": "Message undeliverable",
         "error_data": {"details": "Receiver is incapable of receiving this message"}}])
-    assert _webhook(client, whatsapp, failed).status_code == 204
+    assert _webhook(client, whatsapp, failed).status_code == 200
     with app.app_context():
         message = db.session.get(Message, message_id)
         assert message.status == "failed"
@@ -354,8 +354,8 @@ def test_inbound_text_creates_the_contact_and_an_inbound_message(app, client, wh
         "contacts": [{"profile": {"name": "Kerry"}, "wa_id": "16505551234"}],
         "messages": [{"from": "16505551234", "id": "wamid.in1", "timestamp": "1750000100",
                       "type": "text", "text": {"body": "Hello!"}}]})
-    assert _webhook(client, whatsapp, payload).status_code == 204
-    assert _webhook(client, whatsapp, payload).status_code == 204  # Meta redelivers
+    assert _webhook(client, whatsapp, payload).status_code == 200
+    assert _webhook(client, whatsapp, payload).status_code == 200  # Meta redelivers
     with app.app_context():
         inbound = db.session.scalars(select(Message).where(
             Message.direction == "inbound")).all()

@@ -106,12 +106,12 @@ def test_callbacks_only_move_forward_and_duplicates_are_no_ops(app, client, tena
                                                "text": "x"})
     drain()
     delivered = {"MessageSid": sid, "MessageStatus": "delivered", "AccountSid": ACCOUNT}
-    assert _callback(app, client, twilio, delivered).status_code == 204
-    assert _callback(app, client, twilio, delivered).status_code == 204  # duplicate
+    assert _callback(app, client, twilio, delivered).status_code == 200
+    assert _callback(app, client, twilio, delivered).status_code == 200  # duplicate
     late_sent = {"MessageSid": sid, "MessageStatus": "sent", "AccountSid": ACCOUNT}
-    assert _callback(app, client, twilio, late_sent).status_code == 204  # late, out of order
+    assert _callback(app, client, twilio, late_sent).status_code == 200  # late, out of order
     late_failure = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"}
-    assert _callback(app, client, twilio, late_failure).status_code == 204
+    assert _callback(app, client, twilio, late_failure).status_code == 200
     assert _statuses(app, sent.json["id"]) == ["queued", "sending", "sent", "delivered"]
     with app.app_context():
         kinds = [e.type for e in db.session.scalars(
@@ -162,7 +162,7 @@ def test_forged_signature_is_401_and_writes_nothing(app, client, tenant, twilio,
 def test_report_for_an_unknown_message_is_acknowledged(app, client, twilio):
     response = _callback(app, client, twilio, {"MessageSid": "SMunknown",
                                                "MessageStatus": "delivered"})
-    assert response.status_code == 204
+    assert response.status_code == 200
 
 
 def test_unknown_gateway_is_404_problem(client):
@@ -177,8 +177,8 @@ def test_inbound_sms_identifies_the_existing_contact(app, client, tenant, twilio
     assert created.status_code == 201, created.json
     inbound = {"MessageSid": "SMin1", "From": "+15551234567", "To": "+15550001111",
                "Body": "Where is my order?", "AccountSid": ACCOUNT}
-    assert _callback(app, client, twilio, inbound).status_code == 204
-    assert _callback(app, client, twilio, inbound).status_code == 204  # provider retry
+    assert _callback(app, client, twilio, inbound).status_code == 200
+    assert _callback(app, client, twilio, inbound).status_code == 200  # provider retry
     with app.app_context():
         messages = db.session.scalars(select(Message).where(
             Message.direction == "inbound")).all()
@@ -228,3 +228,9 @@ def test_a_later_receipt_with_a_price_updates_the_cost(app, tenant, twilio, http
         callbacks.apply_status(twilio, StatusUpdate(sid, "delivered", cost_micros=7_100))
         message = db.session.get(Message, sent.json["id"])
         assert message.status == "delivered" and message.cost_micros == 7_100
+
+
+def test_non_ascii_signature_is_401_not_a_crash(client, twilio):
+    response = client.post(f"/hooks/{twilio}", data={"MessageSid": "SMx"},
+                           headers={"X-Twilio-Signature": "sïgnature"})
+    assert response.status_code == 401 and response.json["code"] == "invalid_signature"

@@ -23,12 +23,13 @@ def test_get_returns_none_for_unknown_or_non_string_names():
 
 
 def test_capabilities_follow_the_design_matrix():
+    """DESIGN.md §6, plus read receipts for viber (its `seen` event) and our own web chat."""
     receipts = {c.name: (c.delivery_receipts, c.read_receipts) for c in all_channels()}
     assert receipts == {
         "whatsapp": (True, True), "sms": (True, False), "rcs": (True, True),
         "email": (True, False), "messenger": (True, True), "instagram": (False, True),
-        "telegram": (False, False), "viber": (True, False), "line": (False, False),
-        "webchat": (True, False), "push": (False, False)}
+        "telegram": (False, False), "viber": (True, True), "line": (False, False),
+        "webchat": (True, True), "push": (False, False)}
     assert [c.name for c in all_channels() if c.bounces] == ["email"]
     assert get("rcs").fallback == "sms"
 

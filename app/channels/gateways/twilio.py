@@ -71,7 +71,7 @@ class TwilioAdapter:
         expected = signature(gateway.credentials.get("auth_token", ""), _hook_url(gateway.id),
                              params)
         given = request.headers.get("X-Twilio-Signature", "")
-        if not hmac.compare_digest(expected, given):
+        if not hmac.compare_digest(expected.encode(), given.encode()):
             raise InvalidSignature("X-Twilio-Signature does not match")
         sid = params.get("MessageSid") or params.get("SmsSid")
         status = params.get("MessageStatus") or params.get("SmsStatus")
