@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app import cli_webhooks
 from app.services import keys, money, partners, users
 
 partner_cli = AppGroup("partner", help="Manage partners (tenants).")
@@ -231,3 +232,4 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     for command in (partner_cli, key_cli, user_cli, demo_cli, gateway_cli, worker):
         app.cli.add_command(command)
+    cli_webhooks.init_app(app)

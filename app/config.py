@@ -54,6 +54,16 @@ class Config:
     MOBILE_REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
     # Provider HTTP calls: seconds before giving up (a transient failure).
     GATEWAY_TIMEOUT_SECONDS = 15
+    # Outbound webhooks. Attempt n waits the n-th delay (seconds, jittered) after attempt n-1
+    # failed; the first is the event's own dispatch. One entry per attempt. Tests use zeros.
+    WEBHOOK_RETRY_DELAYS = "0,5,300,1800,7200,18000,36000,36000"
+    WEBHOOK_TIMEOUT_SECONDS = 15
+    # An attempt holds its delivery this long; after that a sweeper may hand it to another.
+    WEBHOOK_LEASE_SECONDS = 60
+    # SSRF guard: plain http only for tests; CIDRs (comma-separated) exempt from the
+    # public-address rule, e.g. "127.0.0.0/8" to reach a local test receiver.
+    WEBHOOK_ALLOW_HTTP = False
+    WEBHOOK_ALLOWED_NETWORKS = ""
     # How long a request may hold its Idempotency-Key before another may take it over.
     IDEMPOTENCY_LOCK_SECONDS = 60
 

@@ -103,6 +103,10 @@ register("external_id_taken", 409, "External id taken",
 register("identity_taken", 409, "Identity taken",
          "Another contact in this environment already has this channel address.")
 
+register("invalid_webhook_url", 422, "Invalid webhook URL",
+         "Webhook URLs use https and must resolve only to public internet addresses (no "
+         "private, loopback, link-local or metadata addresses); redirects are not followed.")
+
 _HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
                413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error",
                503: "service_unavailable"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -15,7 +15,13 @@ class Event(PrefixedId, TenantScoped, db.Model):
     """Written in the same transaction as the change it reports, then fanned out."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_scope_created", "partner_id", "environment", "created_at"),)
+    __table_args__ = (
+        Index("ix_events_scope_created", "partner_id", "environment", "created_at"),
+        # The sweeper's scan for events not yet fanned out: only those rows are indexed.
+        Index("ix_events_undispatched", "created_at",
+              postgresql_where=text("dispatched_at IS NULL"),
+              sqlite_where=text("dispatched_at IS NULL")),
+    )
     id_prefix = "evt"
 
     type: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -31,11 +31,17 @@ def record(partner_id: str, environment: str, event_type: str, data: dict,
                   object_id=object_id or data.get("id"))
     db.session.add(event)
     db.session.flush()
+    # --- webhooks: fan out once committed; best effort, the sweeper covers a lost enqueue.
+    from app.services import tx, webhook_delivery
+
+    event_id = event.id
+    tx.after_commit(lambda: webhook_delivery.schedule_fan_out(event_id))
+    # --- end webhooks
     return event
 
 
 def to_api(event: Event) -> dict:
-    """The webhook envelope of DESIGN.md §9, also served by `GET /api/v1/events/{id}`."""
+    """The event as `GET /api/v1/events/{id}` shows it: the webhook envelope plus `object`."""
     return {"id": event.id, "object": "event", "type": event.type,
             "created_at": isoformat(event.created_at), "environment": event.environment,
             "data": event.data}

@@ -9,13 +9,10 @@ only through `decrypt_credentials()`; `gateway_to_api()` never shows them nor `b
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from ulid import ULID
@@ -25,7 +22,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import ENVIRONMENTS, Gateway
 from app.models.base import isoformat
-from app.services import tx
+from app.services import secretbox, tx
 from app.services.pagination import Page, paginate
 
 SANDBOX_PROVIDER = "sandbox"
@@ -40,27 +37,10 @@ class CredentialsError(Exception):
 # --- credentials ------------------------------------------------------------------------------
 
 
-def _fernet() -> MultiFernet:
-    """Fernet keys from GATEWAY_CREDENTIALS_KEY (comma-separated, newest first) or SECRET_KEY.
-
-    Each configured secret is hashed into a Fernet key, so any string works. The first key
-    encrypts; all of them decrypt, so a new key can be put in front of the old one.
-    """
-    configured = current_app.config.get("GATEWAY_CREDENTIALS_KEY") or ""
-    secrets = [part.strip() for part in configured.split(",") if part.strip()]
-    if not secrets:
-        secrets = [current_app.config["SECRET_KEY"]]
-    return MultiFernet([
-        Fernet(base64.urlsafe_b64encode(
-            hashlib.sha256(b"switchboard-gateway-credentials\x00" + secret.encode()).digest()))
-        for secret in secrets
-    ])
-
-
 def encrypt_credentials(credentials: dict) -> str:
     """Encrypt a credentials mapping for `Gateway.credentials_encrypted`."""
     plaintext = json.dumps(credentials, sort_keys=True, separators=(",", ":")).encode()
-    return _fernet().encrypt(plaintext).decode("ascii")
+    return secretbox.seal(plaintext).decode("ascii")
 
 
 def decrypt_credentials(gateway: Gateway) -> dict:
@@ -72,8 +52,8 @@ def decrypt_credentials(gateway: Gateway) -> dict:
     if not gateway.credentials_encrypted:
         return {}
     try:
-        plaintext = _fernet().decrypt(gateway.credentials_encrypted.encode("ascii"))
-    except InvalidToken:
+        plaintext = secretbox.open_(gateway.credentials_encrypted.encode("ascii"))
+    except secretbox.InvalidToken:
         raise CredentialsError(
             f"credentials of gateway {gateway.id} do not decrypt with the configured key; "
             "was SECRET_KEY or GATEWAY_CREDENTIALS_KEY changed?") from None

@@ -1,4 +1,8 @@
-"""Stored responses of idempotent requests, scoped to (partner, environment, key)."""
+"""Stored responses of idempotent requests, scoped to (partner, environment, key).
+
+Bodies are encrypted at rest: a stored response may carry a secret shown once (a new webhook
+endpoint's signing secret) or personal data, and it is kept for 24 hours.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.errors import ApiError
 from app.extensions import db
 from app.models import IdempotencyRecord
 from app.models.base import utcnow
+from app.services import secretbox
 from app.services.maintenance import IDEMPOTENCY_RETENTION
 
 # Response headers worth replaying; Request-Id and rate-limit headers describe the new call.
@@ -36,7 +42,13 @@ def find(partner_id: str, environment: str, key: str) -> StoredResponse | None:
         db.session.delete(record)  # expired: the key may be used afresh
         db.session.flush()
         return None
-    return StoredResponse(record.fingerprint, record.status_code, record.headers, record.body)
+    try:
+        body = secretbox.open_(record.body)
+    except secretbox.InvalidToken:
+        # Never run the effect again in its place: that could send or charge twice.
+        raise ApiError("internal_error", "The stored response for this Idempotency-Key cannot "
+                       "be read (the encryption keys changed); contact support.") from None
+    return StoredResponse(record.fingerprint, record.status_code, record.headers, body)
 
 
 def store(partner_id: str, environment: str, key: str, fingerprint: str, status_code: int,
@@ -45,4 +57,4 @@ def store(partner_id: str, environment: str, key: str, fingerprint: str, status_
     kept = {name: headers[name] for name in REPLAYED_HEADERS if name in headers}
     db.session.add(IdempotencyRecord(partner_id=partner_id, environment=environment, key=key,
                                      fingerprint=fingerprint, status_code=status_code,
-                                     headers=kept, body=body))
+                                     headers=kept, body=secretbox.seal(body)))

@@ -25,10 +25,20 @@ def purge_idempotency_records() -> int:
 
 
 def sweep() -> dict:
-    """Hand lost work back to the queues: messages stuck queued or past their lease."""
-    from app.services import delivery, sending
+    """Hand lost work back to the queues: messages stuck queued or past their lease,
+    events not yet fanned out, webhook deliveries overdue or past their lease."""
+    from app.services import delivery, sending, webhook_delivery
 
     due = delivery.due_for_sweep()
     for message_id in due:
         sending.schedule_attempt(message_id)
-    return {"messages": len(due)}
+    # --- webhooks
+    events_due = webhook_delivery.events_due_for_sweep()
+    for event_id in events_due:
+        webhook_delivery.schedule_fan_out(event_id)
+    deliveries_due = webhook_delivery.deliveries_due_for_sweep()
+    for delivery_id in deliveries_due:
+        webhook_delivery.schedule_delivery(delivery_id)
+    # --- end webhooks
+    return {"messages": len(due), "events": len(events_due),
+            "webhook_deliveries": len(deliveries_due)}

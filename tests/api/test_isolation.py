@@ -68,7 +68,8 @@ GLOBAL_LISTS = {f"GET {PREFIX}/channels"}
 # Which kind of object an `..._id` query parameter or body field names.
 ID_FIELDS = {"contact_id": "contacts", "conversation_id": "conversations",
              "message_id": "messages", "assignee_id": "users", "agent_id": "users",
-             "external_id": "external_ids"}
+             "external_id": "external_ids",
+             "endpoint_id": "webhook_endpoints"}  # webhooks: endpoint_id
 
 
 def _collection(path: str) -> str:
@@ -163,12 +164,32 @@ def _gateway(world: World, owner: Owner) -> str:
         return gateway.id
 
 
+# --- webhooks: builders for webhook endpoints and events ---------------------------------
+def _webhook_endpoint(world: World, owner: Owner) -> str:
+    return _created(owner.api.post("/webhook_endpoints", json={
+        "url": f"https://93.184.215.14/victim/{next(world.counter)}",
+        "description": "Victim", "event_types": ["conversation.assigned"]}))["id"]
+
+
+def _event(world: World, owner: Owner) -> str:
+    from app.services import events, tx
+
+    with world.app.app_context():
+        event = events.record(owner.partner_id, owner.environment, "conversation.assigned",
+                              {"id": f"cnv_victim_{next(world.counter)}"})
+        tx.commit()
+        return event.id
+# --- end webhooks
+
+
 BUILDERS: dict[str, Callable[[World, Owner], str]] = {
     "contacts": _contact,
     "messages": lambda world, owner: _send(world, owner)["id"],
     "conversations": lambda world, owner: _send(world, owner)["conversation_id"],
     "templates": _template,
     "gateways": _gateway,
+    "webhook_endpoints": _webhook_endpoint,  # webhooks
+    "events": _event,  # webhooks
     "users": lambda world, owner: owner.agent_id,
     # A contact's external id: the partner's own key for it, looked up like an id.
     "external_ids": lambda world, owner: _snapshot(
@@ -210,6 +231,8 @@ BODIES: dict[str, Callable[[World, Owner], dict]] = {
     f"POST {PREFIX}/contacts/{{id}}/merge": lambda world, requester: {
         "other_id": _contact(world, requester)},
     f"POST {PREFIX}/conversations/{{id}}/assign": lambda world, requester: {"agent_id": None},
+    f"POST {PREFIX}/webhook_endpoints/{{id}}/replay": lambda world, requester: {  # webhooks
+        "since": "2020-01-01T00:00:00Z"},
 }
 
 
@@ -247,25 +270,61 @@ def test_foreign_object_ids_are_answered_as_missing_and_left_unchanged(
         world, label, relation, requester_env):
     method, path = label.split(" ", 1)
     names = _id_parameters(OPERATIONS[label])
-    assert names == ["id"], f"{label}: only one `{{id}}` per path is supported; extend the test"
+    assert names[0] == "id" and set(names[1:]) <= set(NESTED), (
+        f"{label}: an id nested under `{{id}}` needs a builder in NESTED")
     kind = _collection(path)
     requester = world.owner("A", requester_env)
     owner = world.victim_owner(relation, requester)
     victim = _build(kind, world, owner)
+    nested = {name: NESTED[name](world, owner, victim) for name in names[1:]}
     if label in PREPARE:
         PREPARE[label](owner, victim)
     body = BODIES[label](world, requester) if label in BODIES else None
     before = _snapshot(world, owner, kind, victim)
 
     missing_id = _missing_like(victim)
-    got = _call(requester.api, method, path.replace("{id}", victim), body)
-    missing = _call(requester.api, method, path.replace("{id}", missing_id), body)
+    missing_nested = {name: _missing_like(value) for name, value in nested.items()}
+    got = _call(requester.api, method, _fill(path, victim, nested), body)
+    missing = _call(requester.api, method, _fill(path, missing_id, missing_nested), body)
 
     assert missing.status_code == 404 and missing.json["code"] == "not_found", (
         f"{label} answers a missing id with {missing.status_code} {missing.json}; "
         "give it a valid body in BODIES")
     _assert_answered_as_missing(got, missing, victim, missing_id)
+    if nested:  # the requester's own parent with the victim's nested object
+        own = _build(kind, world, requester)
+        for name, value in nested.items():
+            got = _call(requester.api, method, _fill(path, own, {**missing_nested, name: value}),
+                        body)
+            missing = _call(requester.api, method, _fill(path, own, missing_nested), body)
+            assert missing.status_code == 404, (label, missing.json)
+            _assert_answered_as_missing(got, missing, value, missing_nested[name])
     assert _snapshot(world, owner, kind, victim) == before
+
+
+def _fill(path: str, object_id: str, nested: dict[str, str]) -> str:
+    path = path.replace("{id}", object_id)
+    for name, value in nested.items():
+        path = path.replace(f"{{{name}}}", value)
+    return path
+
+
+def _webhook_delivery(world: World, owner: Owner, endpoint_id: str) -> str:
+    """A finished delivery of one of the owner's events to the endpoint."""
+    from app.models import Event, WebhookDelivery, WebhookEndpoint
+    from app.services import webhook_delivery
+
+    event_id = _event(world, owner)
+    with world.app.app_context():
+        [delivery_id] = webhook_delivery.create_deliveries(
+            db.session.get(Event, event_id), [db.session.get(WebhookEndpoint, endpoint_id)])
+        db.session.get(WebhookDelivery, delivery_id).status = "failed"
+        db.session.commit()
+        return delivery_id
+
+
+# Builders of objects named by a second path id, nested under the path's `{id}` object.
+NESTED: dict[str, Callable[[World, Owner, str], str]] = {"delivery_id": _webhook_delivery}
 
 
 # Path parameters that name platform data, not a tenant's object.
@@ -426,7 +485,8 @@ def _everything(api: ApiClient, path: str) -> list[dict]:
 def _populate(world: World) -> None:
     """One of each tenant-owned object in all four data planes, plus a platform gateway."""
     for owner in world.owners.values():
-        for kind in ("contacts", "messages", "templates", "gateways"):
+        for kind in ("contacts", "messages", "templates", "gateways",
+                     "webhook_endpoints", "events"):  # webhooks: the last two
             _build(kind, world, owner)
     with world.app.app_context():
         gateways.add_gateway("sms", "twilio", "Platform", partner_id=None, environment="live")

@@ -368,3 +368,17 @@ def test_every_call_is_audited_with_its_request_id(papp, partner):
             AuditLog.request_id == denied.headers["Request-Id"]))
         assert anonymous.status == 401 and anonymous.partner_id is None
         assert db.session.scalar(select(func.count()).select_from(AccessKey)) == 2
+
+
+def test_stored_responses_are_encrypted_at_rest(papp, partner):
+    """A replayable response may hold a secret shown once: the database never has it in clear."""
+    client = papp.test_client()
+    headers = {**_auth(partner.live_key), "Idempotency-Key": "sealed"}
+    first = client.post("/api/test/things", json={"name": "a-very-recognisable-name"},
+                        headers=headers)
+    with papp.app_context():
+        stored = db.session.scalar(select(IdempotencyRecord.body))
+    assert b"a-very-recognisable-name" not in stored and first.json["id"].encode() not in stored
+    replay = client.post("/api/test/things", json={"name": "a-very-recognisable-name"},
+                         headers=headers)
+    assert replay.get_data() == first.get_data()

@@ -19,6 +19,8 @@ per operation must get its documented success status (`test_known_good_request_.
 
 from __future__ import annotations
 
+import re
+
 import hypothesis
 import pytest
 import schemathesis
@@ -82,8 +84,12 @@ def before_generate_path_parameters(context, strategy):
     if collection == "channels":
         return st.one_of(strategy, st.sampled_from(["sms", "whatsapp", "email", "push"])
                          .map(lambda name: {"name": name}))
+    # A second id in the path (e.g. `{delivery_id}`) gets a seeded id of its own kind, if any.
+    nested = [name for name in re.findall(r"\{([a-z_]+)\}", context.operation.path)
+              if name != "id"]
     return st.one_of(strategy, st.integers(0, 3).map(
-        lambda index: {"id": _seeded_id(collection, index)}))
+        lambda index: {"id": _seeded_id(collection, index),
+                       **{name: _seeded_id(name, index) for name in nested}}))
 
 
 @pytest.fixture
@@ -140,6 +146,71 @@ def test_every_operation_honours_its_documented_contract(case, app, seeded):
 # --- one known-good request per operation ------------------------------------------------
 
 SEND = {"channel": "sms", "to": "+15005550006", "text": "Your code is 123456"}
+
+
+# --- webhooks: known-good requests for the webhook and event operations ---------------------
+def _webhooks(s: dict) -> dict:
+    """Webhook objects of the seeded partner, made once per test.
+
+    A row only gets the seeded dict, so they are made through a second app instance on the
+    session's database and Redis (as tests/jobs/test_crash_recovery.py does).
+    """
+    if "webhooks" not in s:
+        from app import create_app
+        from app.models import Event, WebhookDelivery, WebhookEndpoint
+        from app.services import events, keys, tx, webhook_delivery
+
+        other = create_app({"ENV_NAME": "testing"})
+        client = other.test_client()
+
+        def endpoint() -> str:
+            response = client.post(PREFIX + "/webhook_endpoints", headers=s["auth"],
+                                   json={"url": "https://93.184.215.14/hooks"})
+            assert response.status_code == 201, response.json
+            return response.json["id"]
+
+        made = {"endpoint": endpoint(), "spare": endpoint()}
+        with other.app_context():
+            principal = keys.authenticate(s["auth"]["Authorization"].removeprefix("Bearer "))
+            event = events.record(principal.partner_id, "sandbox", "conversation.assigned",
+                                  {"id": s["open"], "object": "conversation"})
+            tx.commit()
+            [delivery_id] = webhook_delivery.create_deliveries(
+                db.session.get(Event, event.id),
+                [db.session.get(WebhookEndpoint, made["endpoint"])])
+            db.session.get(WebhookDelivery, delivery_id).status = "failed"
+            tx.commit()
+            made.update(event=event.id, delivery=delivery_id)
+        s["webhooks"] = made
+    return s["webhooks"]
+
+
+WEBHOOK_REQUESTS = {
+    "POST /api/v1/webhook_endpoints": lambda s: ({}, None, {
+        "url": "https://93.184.215.14/hooks/orders", "description": "Orders",
+        "event_types": ["message.delivered", "message.failed"]}),
+    "GET /api/v1/webhook_endpoints/{id}": lambda s: ({"id": _webhooks(s)["endpoint"]}, None,
+                                                     None),
+    "PATCH /api/v1/webhook_endpoints/{id}": lambda s: ({"id": _webhooks(s)["endpoint"]}, None,
+                                                       {"description": None,
+                                                        "event_types": ["message.read"]}),
+    "DELETE /api/v1/webhook_endpoints/{id}": lambda s: ({"id": _webhooks(s)["spare"]}, None,
+                                                        None),
+    "POST /api/v1/webhook_endpoints/{id}/rotate_secret": lambda s: (
+        {"id": _webhooks(s)["endpoint"]}, None, {"expires_in_hours": 1.5}),
+    "GET /api/v1/webhook_endpoints/{id}/deliveries": lambda s: (
+        {"id": _webhooks(s)["endpoint"]}, {"status": "failed"}, None),
+    "POST /api/v1/webhook_endpoints/{id}/deliveries/{delivery_id}/replay": lambda s: (
+        {"id": _webhooks(s)["endpoint"], "delivery_id": _webhooks(s)["delivery"]}, None, None),
+    "POST /api/v1/webhook_endpoints/{id}/replay": lambda s: (
+        {"id": _webhooks(s)["endpoint"]}, None, {"since": "2020-01-01T00:00:00+02:00"}),
+    "GET /api/v1/events": lambda s: ({}, {"type": "message.sent",
+                                          "created_gte": "2020-01-01T00:00:00Z"}, None),
+    "GET /api/v1/events/{id}": lambda s: ({"id": _webhooks(s)["event"]}, None, None),
+    "POST /api/v1/events/{id}/redeliver": lambda s: (
+        {"id": _webhooks(s)["event"]}, None, {"endpoint_id": _webhooks(s)["endpoint"]}),
+}
+# --- end webhooks
 # (path parameters, query, body) by operation, from the seeded data. An operation missing
 # here is sent with the seeded ids of its collection, no query and an empty body; if that is
 # not a success, the test fails until a request is added.
@@ -172,6 +243,7 @@ GOOD_REQUESTS = {
     "GET /api/v1/templates": lambda s: ({}, {"channel": "whatsapp", "language": "en"}, None),
     "GET /api/v1/usage": lambda s: ({}, {"granularity": "hour", "group_by": "status"}, None),
     "GET /api/v1/wallet/transactions": lambda s: ({}, {"type": "debit"}, None),
+    **WEBHOOK_REQUESTS,  # webhooks
 }
 
 

@@ -1,1 +1,72 @@
-"""`/api/v1/events` endpoints (declared on the v1 surface)."""
+"""Events: `GET /events`, `GET /events/{id}`, `POST /events/{id}/redeliver`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from app.api.principal import Principal
+from app.api.schemas import Id, ListQuery, ListResponse, Strict, Timestamp, page_response
+from app.api.v1 import bp, surface
+from app.api.v1.messages import Rfc3339
+from app.api.v1.webhook_endpoints import DeliveryOut, EventType
+from app.services import events, webhook_log, webhooks
+
+
+class EventOut(BaseModel):
+    id: Id
+    object: Literal["event"]
+    type: EventType
+    created_at: Timestamp
+    environment: Literal["live", "sandbox"]
+    data: dict[str, Any] = Field(description="The object the event is about, as the API "
+                                             "shows it (a message, a conversation, ...).")
+
+
+class EventQuery(ListQuery):
+    type: EventType | None = None
+    created_gte: Rfc3339 | None = Field(None, description="Created at or after (RFC 3339).")
+    created_lte: Rfc3339 | None = Field(None, description="Created at or before (RFC 3339).")
+
+
+class Redeliver(Strict):
+    endpoint_id: Id | None = Field(None, description="Only this endpoint; by default every "
+                                                     "enabled endpoint that takes the event.")
+
+
+TAGS = ("Events",)
+
+
+@surface.endpoint(bp, "/events", "GET", summary="List events", tags=TAGS, query=EventQuery,
+                  response=ListResponse[EventOut], errors=("invalid_cursor",))
+def list_events(principal: Principal, query: EventQuery):
+    """The environment's events, newest first: what was (or will be) sent to webhooks."""
+    page = webhooks.list_events(principal.partner_id, principal.environment,
+                                event_type=query.type, created_gte=_utc(query.created_gte),
+                                created_lte=_utc(query.created_lte), limit=query.limit,
+                                cursor=query.cursor)
+    return page_response(page, events.to_api)
+
+
+@surface.endpoint(bp, "/events/<id>", "GET", summary="Get an event", tags=TAGS,
+                  response=EventOut)
+def get_event(principal: Principal, id: str):  # noqa: A002 - the URL's own name
+    """One event: the webhook envelope, plus `object`."""
+    return events.to_api(webhooks.get_event(principal.partner_id, principal.environment, id))
+
+
+@surface.endpoint(bp, "/events/<id>/redeliver", "POST", summary="Redeliver an event",
+                  tags=TAGS, body=Redeliver, response=ListResponse[DeliveryOut], status=202,
+                  errors=("conflict",))
+def redeliver_event(principal: Principal, body: Redeliver, id: str):  # noqa: A002
+    """Send the event again, as new deliveries, to every matching endpoint or to one."""
+    deliveries = webhook_log.redeliver(principal.partner_id, principal.environment, id,
+                                       body.endpoint_id)
+    return {"object": "list", "data": webhook_log.deliveries_to_api(deliveries),
+            "has_more": False, "next_cursor": None}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None

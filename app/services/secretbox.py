@@ -1,0 +1,39 @@
+"""Encryption at rest for secrets we must be able to read back (gateway credentials, webhook
+signing secrets, stored idempotent responses).
+
+Keys come from GATEWAY_CREDENTIALS_KEY (comma-separated, newest first) or, when that is
+empty, SECRET_KEY. Each configured secret is hashed into a Fernet key, so any string works.
+The first key encrypts; all of them decrypt, so a new key can be put in front of the old one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app
+
+__all__ = ["InvalidToken", "open_", "seal"]
+
+
+def _box() -> MultiFernet:
+    configured = current_app.config.get("GATEWAY_CREDENTIALS_KEY") or ""
+    secrets = [part.strip() for part in configured.split(",") if part.strip()]
+    if not secrets:
+        secrets = [current_app.config["SECRET_KEY"]]
+    return MultiFernet([
+        Fernet(base64.urlsafe_b64encode(
+            hashlib.sha256(b"switchboard-gateway-credentials\x00" + secret.encode()).digest()))
+        for secret in secrets
+    ])
+
+
+def seal(plaintext: bytes) -> bytes:
+    """Encrypt and authenticate bytes for storage."""
+    return _box().encrypt(plaintext)
+
+
+def open_(sealed: bytes) -> bytes:
+    """Decrypt what `seal` produced; raises InvalidToken when no configured key fits."""
+    return _box().decrypt(sealed)

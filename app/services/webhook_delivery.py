@@ -1,0 +1,239 @@
+"""Webhook deliveries: fan-out from the outbox, claimed attempts, retries, the sweeper.
+
+An event is fanned out once: the UPDATE that sets its `dispatched_at` is the claim, and the
+deliveries (one per matching enabled endpoint) are written in that same transaction. A
+delivery is `pending` until an attempt succeeds (`succeeded`) or the schedule ends
+(`failed`). An attempt claims the delivery with one atomic UPDATE that sets a lease
+(`next_attempt_at`) and counts the attempt, so no two workers send it at once; a worker
+killed mid-attempt leaves the lease to expire and the sweeper enqueues it again.
+Replays and redeliveries (`webhook_log`) are new deliveries of the same event.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography.fernet import InvalidToken
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+
+from app.extensions import db
+from app.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.models.base import utcnow
+from app.services import tx, webhook_sender, webhooks
+from app.services.queue import enqueue
+
+RETRY_AFTER_CAP_SECONDS = 24 * 3600
+SWEEP_LIMIT = 500
+
+
+# --- scheduling ----------------------------------------------------------------------------
+
+
+def schedule_fan_out(event_id: str) -> None:
+    """Enqueue the fan-out of an event (a lost enqueue is left to the sweeper)."""
+    _enqueue_quietly("jobs.webhooks.fan_out_event", event_id)
+
+
+def schedule_delivery(delivery_id: str, delay: float = 0) -> None:
+    """Enqueue an attempt after `delay` seconds (a lost enqueue is left to the sweeper)."""
+    _enqueue_quietly("jobs.webhooks.deliver", delivery_id, delay=delay)
+
+
+def _enqueue_quietly(func: str, *args, delay: float = 0) -> None:
+    try:
+        enqueue(func, *args, queue="webhooks", delay_seconds=delay)
+    except Exception:  # noqa: BLE001 - Redis unavailable: the database still says it is due
+        current_app.logger.warning("could not enqueue %s%s; the sweeper will", func, args)
+
+
+def retry_delays() -> list[float]:
+    """The configured schedule: the wait before each attempt, one entry per attempt."""
+    raw = str(current_app.config["WEBHOOK_RETRY_DELAYS"])
+    return [float(part) for part in raw.split(",") if part.strip()] or [0.0]
+
+
+def _jittered(seconds: float) -> float:
+    return seconds * random.uniform(0.8, 1.2) if seconds > 0 else 0.0
+
+
+# --- fan-out -------------------------------------------------------------------------------
+
+
+def fan_out(event_id: str) -> list[str]:
+    """Create and enqueue the event's deliveries, once; the ids (empty when already done)."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Event).where(Event.id == event_id, Event.dispatched_at.is_(None))
+        .values(dispatched_at=now).execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        tx.commit()
+        return []
+    event = db.session.get(Event, event_id, populate_existing=True)
+    endpoints = db.session.scalars(select(WebhookEndpoint).where(
+        WebhookEndpoint.partner_id == event.partner_id,
+        WebhookEndpoint.environment == event.environment,
+        WebhookEndpoint.status == "enabled").order_by(WebhookEndpoint.id)).all()
+    return create_deliveries(event, [e for e in endpoints if subscribes(e, event.type)],
+                             now)
+
+
+def subscribes(endpoint: WebhookEndpoint, event_type: str) -> bool:
+    """Whether the endpoint's filter takes this event type (an empty filter takes all)."""
+    return not endpoint.event_types or event_type in endpoint.event_types
+
+
+def create_deliveries(event: Event, endpoints: list[WebhookEndpoint],
+                      now: datetime | None = None) -> list[str]:
+    """New pending deliveries of an event, enqueued once the transaction commits."""
+    now = now or utcnow()
+    first = retry_delays()[0]
+    deliveries = [WebhookDelivery(partner_id=event.partner_id, environment=event.environment,
+                                  event_id=event.id, endpoint_id=endpoint.id, status="pending",
+                                  attempt_count=0, next_attempt_at=now + timedelta(seconds=first))
+                  for endpoint in endpoints]
+    db.session.add_all(deliveries)
+    db.session.flush()
+    ids = [delivery.id for delivery in deliveries]
+    tx.after_commit(lambda: [schedule_delivery(i, first) for i in ids])
+    tx.commit()
+    return ids
+
+
+# --- one attempt ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    delivery_id: str
+    attempt: int
+    url: str
+    message_id: str
+    payload: str
+    secrets: list[str]
+
+
+def claim(delivery_id: str) -> Claimed | None:
+    """Take a due delivery for one attempt, or None (done, leased, or not yet due)."""
+    now = utcnow()
+    lease = timedelta(seconds=int(current_app.config["WEBHOOK_LEASE_SECONDS"]))
+    claimed = db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
+               or_(WebhookDelivery.next_attempt_at.is_(None),
+                   WebhookDelivery.next_attempt_at <= now))
+        .values(next_attempt_at=now + lease, attempt_count=WebhookDelivery.attempt_count + 1)
+        .execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        tx.commit()
+        return None
+    delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
+    endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
+    if endpoint.status != "enabled":
+        delivery.attempt_count -= 1  # nothing was sent
+        _finish(delivery, "failed", "The endpoint is disabled.")
+        tx.commit()
+        return None
+    try:
+        secrets = webhooks.signing_secrets(endpoint, now)
+    except InvalidToken:  # retrying cannot help until the configured keys are fixed
+        delivery.attempt_count -= 1  # nothing was sent
+        _finish(delivery, "failed", "The endpoint's secret does not decrypt with the "
+                "configured keys (was SECRET_KEY or GATEWAY_CREDENTIALS_KEY changed?).")
+        tx.commit()
+        return None
+    event = db.session.get(Event, delivery.event_id)
+    work = Claimed(delivery.id, delivery.attempt_count, endpoint.url, event.id,
+                   webhook_sender.body(event), secrets)
+    tx.commit()  # hold no lock while the endpoint answers
+    return work
+
+
+def attempt(delivery_id: str) -> str:
+    """Make one attempt at a delivery; return what happened, for the job's result."""
+    work = claim(delivery_id)
+    if work is None:
+        return "skipped"
+    outcome = webhook_sender.post(work.url, work.message_id, work.payload, work.secrets)
+    return record(work, outcome)
+
+
+def record(work: Claimed, outcome: webhook_sender.Outcome) -> str:
+    """Log the attempt and decide what follows: done, retry later, failed or disabled."""
+    delivery = db.session.get(WebhookDelivery, work.delivery_id, with_for_update=True,
+                              populate_existing=True)
+    if delivery is None:
+        tx.commit()
+        return "deleted"  # the endpoint was deleted meanwhile
+    db.session.add(WebhookAttempt(
+        partner_id=delivery.partner_id, environment=delivery.environment,
+        delivery_id=delivery.id, status_code=outcome.status_code,
+        latency_ms=outcome.latency_ms, response_excerpt=outcome.excerpt, error=outcome.error))
+    if delivery.status != "pending" or delivery.attempt_count != work.attempt:
+        tx.commit()
+        return "superseded"  # the lease ran out and another attempt took over
+    delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
+    if outcome.succeeded:
+        _finish(delivery, "succeeded", None)
+        tx.commit()
+        return "succeeded"
+    if outcome.status_code == 410:
+        endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
+        webhooks.disable(endpoint, f"The endpoint answered 410 Gone to delivery {delivery.id}.")
+        _finish(delivery, "failed", outcome.error)
+        tx.commit()
+        return "disabled"
+    delays = retry_delays()
+    if work.attempt >= len(delays):
+        _finish(delivery, "failed", outcome.error)
+        tx.commit()
+        return "failed"
+    delay = _jittered(delays[work.attempt])
+    if outcome.retry_after is not None:
+        delay = max(delay, min(outcome.retry_after, RETRY_AFTER_CAP_SECONDS))
+    delivery.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    tx.after_commit(lambda: schedule_delivery(work.delivery_id, delay))
+    tx.commit()
+    return "retrying"
+
+
+def _finish(delivery: WebhookDelivery, status: str, error: str | None) -> None:
+    delivery.status, delivery.next_attempt_at = status, None
+    if error is not None:
+        delivery.last_error = error
+
+
+def fail_pending(endpoint_id: str, error: str) -> int:
+    """End every pending delivery of an endpoint as failed (flushed, not committed)."""
+    return db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
+        .values(status="failed", next_attempt_at=None, last_error=error[:1000],
+                updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+
+
+# --- the sweeper ---------------------------------------------------------------------------
+
+
+def events_due_for_sweep(limit: int = SWEEP_LIMIT) -> list[str]:
+    """Ids of committed events whose fan-out job was lost."""
+    cutoff = utcnow() - timedelta(seconds=int(current_app.config["STALE_QUEUED_SECONDS"]))
+    rows = db.session.scalars(select(Event.id).where(
+        Event.dispatched_at.is_(None), Event.created_at <= cutoff).order_by(Event.id)
+        .limit(limit)).all()
+    tx.end_read()
+    return list(rows)
+
+
+def deliveries_due_for_sweep(limit: int = SWEEP_LIMIT) -> list[str]:
+    """Ids of pending deliveries overdue by the grace: a lost job or an expired lease."""
+    cutoff = utcnow() - timedelta(seconds=int(current_app.config["STALE_QUEUED_SECONDS"]))
+    rows = db.session.scalars(select(WebhookDelivery.id).where(and_(
+        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at.is_not(None),
+        WebhookDelivery.next_attempt_at <= cutoff)).order_by(WebhookDelivery.next_attempt_at)
+        .limit(limit)).all()
+    tx.end_read()
+    return list(rows)

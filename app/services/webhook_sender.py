@@ -1,0 +1,124 @@
+"""One webhook HTTP attempt: the envelope, its Standard Webhooks signature, the POST.
+
+No database work here: `webhook_delivery` claims the delivery, hands over what to send and
+records the `Outcome`. The URL is checked against the SSRF rules right before the request
+and the connection goes to the address that was checked (`ssrf.pinned`). Redirects are
+never followed; only a 2xx answer is a success.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+from flask import current_app
+from standardwebhooks.webhooks import Webhook
+
+from app.models import Event
+from app.models.base import isoformat
+from app.services import ssrf
+
+USER_AGENT = "Switchboard-Webhooks/1.0 (+https://docs.switchboard.example/webhooks)"
+EXCERPT_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    latency_ms: int | None
+    excerpt: str | None
+    error: str | None
+    retry_after: float | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def envelope(event: Event) -> dict:
+    """The webhook payload of DESIGN.md §9: exactly these five members."""
+    return {"id": event.id, "type": event.type, "created_at": isoformat(event.created_at),
+            "environment": event.environment, "data": event.data}
+
+
+def body(event: Event) -> str:
+    """The serialised envelope (ASCII JSON), the same bytes on every attempt."""
+    return json.dumps(envelope(event), separators=(",", ":"))
+
+
+def signed_headers(message_id: str, payload: str, secrets: list[str],
+                   now: datetime | None = None) -> dict[str, str]:
+    """Standard Webhooks headers: one `v1,` signature per secret, space-separated."""
+    now = now or datetime.now(UTC)
+    signatures = " ".join(Webhook(secret).sign(message_id, now, payload) for secret in secrets)
+    return {"webhook-id": message_id, "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": signatures, "content-type": "application/json",
+            "user-agent": USER_AGENT}
+
+
+def post(url: str, message_id: str, payload: str, secrets: list[str]) -> Outcome:
+    """Check the URL, then POST the signed payload to the checked address."""
+    try:
+        target = ssrf.check_url(url)
+    except ssrf.UnsafeUrl as exc:
+        return Outcome(None, None, None, f"refused: the URL {exc}")
+    request_url, host_header, extensions = ssrf.pinned(target)
+    headers = signed_headers(message_id, payload, secrets) | host_header
+    timeout = float(current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
+    started = time.perf_counter()
+    try:
+        with (httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+              client.stream("POST", request_url, content=payload.encode("ascii"),
+                            headers=headers, extensions=extensions) as response):
+            latency = _ms(started)
+            excerpt = _excerpt(response)
+    except httpx.TimeoutException:
+        return Outcome(None, _ms(started), None, f"timed out after {timeout:g} s")
+    except httpx.HTTPError as exc:
+        return Outcome(None, _ms(started), None, f"{type(exc).__name__}: {exc}"[:500])
+    code = response.status_code
+    error = None
+    if 300 <= code < 400:
+        location = response.headers.get("location", "")[:200]
+        error = f"HTTP {code}: redirects are not followed (to {location or 'nowhere'})"
+    elif not 200 <= code < 300:
+        error = f"HTTP {code}"
+    return Outcome(code, latency, excerpt, error,
+                   retry_after(response.headers.get("retry-after")))
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def _excerpt(response: httpx.Response) -> str | None:
+    """The first KB of the answer, read no further than that."""
+    raw = b""
+    try:
+        for chunk in response.iter_bytes():
+            raw += chunk
+            if len(raw) >= EXCERPT_BYTES:
+                break
+    except httpx.HTTPError:
+        pass  # the status is what counts; a body cut short is still an excerpt
+    return raw[:EXCERPT_BYTES].decode("utf-8", "ignore") or None
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
