@@ -22,7 +22,8 @@ from tests.factories import ApiClient, make_partner
 # Shared test helper modules (imported by tests, after this conftest): pytest explains their
 # failed asserts like a test's own.
 pytest.register_assert_rewrite("tests.api._contacts", "tests.api._messages", "tests.api._mobile",
-                               "tests.unit._channels")
+                               "tests.unit._channels", "tests.api._isolation",
+                               "tests.jobs._webhooks")
 
 
 def _private_postgres_schema() -> str | None:

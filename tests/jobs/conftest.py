@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jobs.worker import run_worker
+from tests.jobs._webhooks import Receiver
 
 
 @pytest.fixture
@@ -16,3 +17,19 @@ def drain(app):
         run_worker(target, list(target.config["RQ_QUEUES"]), burst=True)
 
     return run
+
+
+@pytest.fixture
+def local(app, monkeypatch):
+    """Let webhooks reach the local test receivers, and retry at once (four attempts)."""
+    settings = {"WEBHOOK_ALLOW_HTTP": True, "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
+                "WEBHOOK_RETRY_DELAYS": "0,0,0,0", "WEBHOOK_TIMEOUT_SECONDS": 5}
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+    return lambda key, value: monkeypatch.setitem(app.config, key, value)
+
+
+@pytest.fixture
+def receiver(httpserver) -> Receiver:
+    """A webhook receiver at /hook on the test's HTTP server."""
+    return Receiver(httpserver)

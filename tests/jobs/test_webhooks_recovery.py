@@ -1,0 +1,118 @@
+"""Outbound webhooks are never lost and never sent twice at once: leases on claimed
+deliveries, the sweeper's recovery of lost events and expired leases, a worker killed
+mid-delivery."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import psutil
+import pytest
+from sqlalchemy import select
+from werkzeug import Response
+
+from app.extensions import db, redis_connection
+from app.models import WebhookDelivery
+from app.services import events, maintenance, webhook_delivery
+from tests.jobs._webhooks import Receiver, _endpoint, _event, _log
+
+# Never lost, never twice
+
+
+def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_ends(app, tenant, local,
+                                                                       receiver):
+    _endpoint(tenant.live, receiver.url)
+    event_id = _event(app, tenant.partner_id)
+    with app.app_context():
+        [delivery_id] = webhook_delivery.fan_out(event_id)
+        assert webhook_delivery.claim(delivery_id) is not None
+        assert webhook_delivery.claim(delivery_id) is None
+        assert webhook_delivery.deliveries_due_for_sweep() == []
+
+
+def test_the_sweeper_fans_out_lost_events_and_resumes_expired_leases(app, tenant, drain, local,
+                                                                     receiver):
+    endpoint = _endpoint(tenant.live, receiver.url)
+    local("STALE_QUEUED_SECONDS", 0)
+    with app.app_context():  # committed without its fan-out job (Redis was down)
+        lost = events.record(tenant.partner_id, "live", "contact.identified", {"id": "con_1"})
+        db.session.commit()
+        lost_id = lost.id
+    with app.app_context():
+        found = maintenance.sweep()
+    assert found == {"messages": 0, "events": 1, "webhook_deliveries": 0}
+    drain()
+    assert [e["id"] for e in receiver.verified(endpoint["secret"])] == [lost_id]
+
+    local("WEBHOOK_LEASE_SECONDS", 0)
+    claimed_id = _event(app, tenant.partner_id)
+    with app.app_context():  # a worker claims the delivery, then dies before sending
+        [delivery_id] = webhook_delivery.fan_out(claimed_id)
+        assert webhook_delivery.claim(delivery_id) is not None
+        redis_connection.client.flushdb()  # its job is gone with the worker
+        assert maintenance.sweep()["webhook_deliveries"] == 1
+    drain()
+    assert [e["id"] for e in receiver.verified(endpoint["secret"])] == [lost_id, claimed_id]
+    with app.app_context():
+        delivery = db.session.get(WebhookDelivery, delivery_id)
+        assert (delivery.status, delivery.attempt_count) == ("succeeded", 2)
+
+
+def _worker_env(app, **extra) -> dict:
+    env = dict(os.environ, SWITCHBOARD_ENV="testing", INSTANCE_PATH=app.instance_path,
+               DATABASE_URL=os.environ.get("DATABASE_URL")
+               or app.config["SQLALCHEMY_DATABASE_URI"],
+               REDIS_URL=redis_connection.url(app))
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_delivery_is_finished_by_another(app, tenant, local, httpserver):
+    reached, release = threading.Event(), threading.Event()
+    receiver = Receiver(httpserver)
+
+    def hold_the_first(number: int) -> Response:
+        if number == 1:
+            reached.set()
+            release.wait(30)  # the first worker dies while we hold its request
+        return Response("ok")
+
+    receiver.answer = hold_the_first
+    endpoint = _endpoint(tenant.live, receiver.url)
+    _event(app, tenant.partner_id)
+    env = _worker_env(app, WEBHOOK_ALLOW_HTTP=1, WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8,::1/128",
+                      WEBHOOK_LEASE_SECONDS=1, STALE_QUEUED_SECONDS=0)
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"]
+    cwd = os.path.dirname(app.root_path)
+    first = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert reached.wait(60), "the first worker never reached the endpoint"
+        for process in [*psutil.Process(first.pid).children(recursive=True),
+                        psutil.Process(first.pid)]:
+            process.send_signal(signal.SIGKILL)
+        first.wait(30)
+    finally:
+        release.set()
+    with app.app_context():
+        stuck = db.session.scalars(select(WebhookDelivery)).one()
+        assert (stuck.status, stuck.attempt_count) == ("pending", 1)
+        lease_end = stuck.next_attempt_at
+    while time.time() < lease_end.timestamp() + 0.1:
+        time.sleep(0.05)
+    second = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True,
+                            timeout=120)
+    assert second.returncode == 0, second.stderr[-3000:]
+    envelopes = receiver.verified(endpoint["secret"])
+    assert len(envelopes) == 2 and envelopes[0] == envelopes[1]
+    [delivery] = _log(tenant.live, endpoint["id"])
+    assert (delivery["status"], delivery["attempt_count"]) == ("succeeded", 2)
+    assert [a["status_code"] for a in delivery["attempts"]] == [200]
+    assert json.loads(receiver.requests[1][0])["id"] == delivery["event_id"]
