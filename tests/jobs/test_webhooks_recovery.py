@@ -5,14 +5,8 @@ mid-delivery."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 
-import psutil
 import pytest
 from sqlalchemy import select
 from werkzeug import Response
@@ -21,6 +15,13 @@ from app.extensions import db, redis_connection
 from app.models import WebhookDelivery
 from app.services import events, maintenance, webhook_delivery
 from tests.jobs._webhooks import Receiver, _endpoint, _event, _log
+from tests.jobs._workers import (
+    kill_with_its_horse,
+    run_worker_to_completion,
+    start_worker,
+    wait_past,
+    worker_env,
+)
 
 # Never lost, never twice
 
@@ -64,15 +65,6 @@ def test_the_sweeper_fans_out_lost_events_and_resumes_expired_leases(app, tenant
         assert (delivery.status, delivery.attempt_count) == ("succeeded", 2)
 
 
-def _worker_env(app, **extra) -> dict:
-    env = dict(os.environ, SWITCHBOARD_ENV="testing", INSTANCE_PATH=app.instance_path,
-               DATABASE_URL=os.environ.get("DATABASE_URL")
-               or app.config["SQLALCHEMY_DATABASE_URI"],
-               REDIS_URL=redis_connection.url(app))
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
 @pytest.mark.slow
 def test_a_worker_killed_mid_delivery_is_finished_by_another(app, tenant, local, httpserver):
     reached, release = threading.Event(), threading.Event()
@@ -87,29 +79,20 @@ def test_a_worker_killed_mid_delivery_is_finished_by_another(app, tenant, local,
     receiver.answer = hold_the_first
     endpoint = _endpoint(tenant.live, receiver.url)
     _event(app, tenant.partner_id)
-    env = _worker_env(app, WEBHOOK_ALLOW_HTTP=1, WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8,::1/128",
-                      WEBHOOK_LEASE_SECONDS=1, STALE_QUEUED_SECONDS=0)
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"]
-    cwd = os.path.dirname(app.root_path)
-    first = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = worker_env(app, WEBHOOK_ALLOW_HTTP=1, WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8,::1/128",
+                     WEBHOOK_LEASE_SECONDS=1, STALE_QUEUED_SECONDS=0)
+    first = start_worker(app, env)
     try:
         assert reached.wait(60), "the first worker never reached the endpoint"
-        for process in [*psutil.Process(first.pid).children(recursive=True),
-                        psutil.Process(first.pid)]:
-            process.send_signal(signal.SIGKILL)
-        first.wait(30)
+        kill_with_its_horse(first)
     finally:
         release.set()
     with app.app_context():
         stuck = db.session.scalars(select(WebhookDelivery)).one()
         assert (stuck.status, stuck.attempt_count) == ("pending", 1)
         lease_end = stuck.next_attempt_at
-    while time.time() < lease_end.timestamp() + 0.1:
-        time.sleep(0.05)
-    second = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True,
-                            timeout=120)
-    assert second.returncode == 0, second.stderr[-3000:]
+    wait_past(lease_end)
+    run_worker_to_completion(app, env)
     envelopes = receiver.verified(endpoint["secret"])
     assert len(envelopes) == 2 and envelopes[0] == envelopes[1]
     [delivery] = _log(tenant.live, endpoint["id"])

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 from rq.job import Job
@@ -14,6 +11,7 @@ from app.models import IdempotencyRecord
 from app.models.base import utcnow
 from app.services.queue import enqueue
 from tests.factories import make_partner
+from tests.jobs._workers import run_worker_to_completion, worker_env
 
 
 def _record(partner_id: str, key: str, age: timedelta) -> None:
@@ -28,15 +26,7 @@ def test_worker_process_runs_an_enqueued_job_in_burst_mode(app, app_ctx):
     _record(partner.id, "fresh", timedelta(hours=1))
     db.session.commit()
     job = enqueue("jobs.maintenance.purge_idempotency_records", queue="default")
-    env = dict(os.environ, SWITCHBOARD_ENV="testing",
-               REDIS_URL=redis_connection.url(), DATABASE_URL=os.environ.get("DATABASE_URL", ""),
-               INSTANCE_PATH=app.instance_path)
-    if not env["DATABASE_URL"]:
-        env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst",
-                           "--queue", "default"], env=env, capture_output=True, text=True,
-                          timeout=120, cwd=os.path.dirname(app.root_path))
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = run_worker_to_completion(app, worker_env(app))
     finished = Job.fetch(job.id, connection=redis_connection.client)
     assert finished.get_status() == "finished", done.stderr[-2000:]
     assert finished.return_value() == 1
