@@ -64,6 +64,15 @@ class Config:
     # public-address rule, e.g. "127.0.0.0/8" to reach a local test receiver.
     WEBHOOK_ALLOW_HTTP = False
     WEBHOOK_ALLOWED_NETWORKS = ""
+    # Push notifications to agents' phones (FCM HTTP v1). No credentials, or no project id
+    # (here or in the service account key): no pushes, an info line each. Credentials: JSON
+    # ({"access_token": ...}, {"service_account": {...}} or a bare service account key) or
+    # `env:NAME` naming a variable that holds it; never logged.
+    AGENT_PUSH_FCM_PROJECT_ID = ""
+    AGENT_PUSH_FCM_BASE_URL = "https://fcm.googleapis.com"
+    AGENT_PUSH_FCM_CREDENTIALS = ""
+    # Seconds before retries 1, 2, ... of a push that failed transiently (one entry each).
+    AGENT_PUSH_RETRY_DELAYS = "10,60,300"
     # How long a request may hold its Idempotency-Key before another may take it over.
     IDEMPOTENCY_LOCK_SECONDS = 60
 

@@ -59,5 +59,11 @@ def receive(partner_id: str, environment: str, gateway_id: str | None,
                       object_id=contact.id)
     events.record(partner_id, environment, "message.received", message_to_api(message),
                   object_id=message.id)
+    # --- agent push: notify the assignee's (else the team's) phones once committed.
+    from app.services import agent_push
+
+    agent_push.schedule_message_received(partner_id, environment, message.id,
+                                         conversation.assignee_id)
+    # --- end agent push
     tx.commit()
     return message

@@ -39,43 +39,49 @@ class FcmAdapter:
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """Send the notification; map FCM's error codes to transient/permanent."""
-        project_id = gateway.settings.get("project_id") or _account_project(gateway)
-        if not project_id:
-            return SendResult(False, failure="permanent",
-                              error="fcm gateway has no project_id setting")
-        try:
-            token = bearer_token(gateway, SCOPE)
-        except TokenError as exc:
-            return SendResult(False, failure=exc.failure, error=f"fcm auth: {exc}")
-        payload = {"message": {"token": outbound.to,
-                               "notification": {"title": outbound.title or "",
-                                                "body": outbound.text or ""},
-                               "data": {"message_id": outbound.message_id}}}
-        base = (gateway.base_url or DEFAULT_BASE_URL).rstrip("/")
-        try:
-            response = httpx.post(
-                f"{base}/v1/projects/{project_id}/messages:send", json=payload,
-                headers={"Authorization": f"Bearer {token}"}, follow_redirects=False,
-                timeout=float(current_app.config["GATEWAY_TIMEOUT_SECONDS"]))
-        except httpx.HTTPError as exc:
-            return SendResult(False, failure="transient", error=f"fcm unreachable: {exc!r}")
-        if response.status_code == 200:
-            try:
-                name = response.json().get("name")
-            except (ValueError, AttributeError):
-                name = None
-            return SendResult(True, provider_message_id=name)
-        code, text = error_of(response)
-        error = f"fcm {response.status_code}: {code} {text}".strip()
-        if code in TRANSIENT or (code not in PERMANENT and (
-                response.status_code == 429 or response.status_code >= 500)):
-            return SendResult(False, failure="transient", error=error,
-                              retry_after_seconds=retry_after(response))
-        return SendResult(False, failure="permanent", error=error)
+        result, _code = post_message(gateway, {
+            "token": outbound.to,
+            "notification": {"title": outbound.title or "", "body": outbound.text or ""},
+            "data": {"message_id": outbound.message_id}})
+        return result
 
     def parse_callback(self, request, gateway: GatewayConfig) -> list:
         """FCM sends no delivery reports or messages back: nothing to parse."""
         return []
+
+
+def post_message(gateway: GatewayConfig, message: dict) -> tuple[SendResult, str]:
+    """POST one FCM HTTP v1 `message`; the outcome and FCM's error code ("" on success)."""
+    project_id = gateway.settings.get("project_id") or _account_project(gateway)
+    if not project_id:
+        return SendResult(False, failure="permanent",
+                          error="fcm gateway has no project_id setting"), ""
+    try:
+        token = bearer_token(gateway, SCOPE)
+    except TokenError as exc:
+        return SendResult(False, failure=exc.failure, error=f"fcm auth: {exc}"), ""
+    base = (gateway.base_url or DEFAULT_BASE_URL).rstrip("/")
+    try:
+        response = httpx.post(
+            f"{base}/v1/projects/{project_id}/messages:send", json={"message": message},
+            headers={"Authorization": f"Bearer {token}"}, follow_redirects=False,
+            timeout=float(current_app.config["GATEWAY_TIMEOUT_SECONDS"]))
+    except httpx.HTTPError as exc:
+        return SendResult(False, failure="transient",
+                          error=f"fcm unreachable: {type(exc).__name__}"), ""
+    if response.status_code == 200:
+        try:
+            name = response.json().get("name")
+        except (ValueError, AttributeError):
+            name = None
+        return SendResult(True, provider_message_id=name), ""
+    code, text = error_of(response)
+    error = f"fcm {response.status_code}: {code} {text}".strip()
+    if code in TRANSIENT or (code not in PERMANENT and (
+            response.status_code == 429 or response.status_code >= 500)):
+        return SendResult(False, failure="transient", error=error,
+                          retry_after_seconds=retry_after(response)), code
+    return SendResult(False, failure="permanent", error=error), code
 
 
 def _account_project(gateway: GatewayConfig) -> str | None:
