@@ -1,7 +1,7 @@
 """mobile tokens
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0001a
 Create Date: 2026-11-29 07:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0002'
-down_revision = '0001'
+down_revision = '0001a'
 branch_labels = None
 depends_on = None
 
