@@ -206,26 +206,26 @@ def gateway_list():
                    f"{gateway.status} {owner} {gateway.name}")
 
 
+def _set_gateway_status(gateway_id: str, status: str, done: str) -> None:
+    from app.services import gateways
+
+    if gateways.set_status(gateway_id, status) is None:
+        raise click.ClickException(f"no gateway {gateway_id}")
+    click.echo(f"{done} {gateway_id}")
+
+
 @gateway_cli.command("disable")
 @click.argument("gateway_id")
 def gateway_disable(gateway_id):
     """Stop sending through a gateway."""
-    from app.services import gateways
-
-    if gateways.set_status(gateway_id, "disabled") is None:
-        raise click.ClickException(f"no gateway {gateway_id}")
-    click.echo(f"disabled {gateway_id}")
+    _set_gateway_status(gateway_id, "disabled", "disabled")
 
 
 @gateway_cli.command("enable")
 @click.argument("gateway_id")
 def gateway_enable(gateway_id):
     """Send through a gateway again."""
-    from app.services import gateways
-
-    if gateways.set_status(gateway_id, "active") is None:
-        raise click.ClickException(f"no gateway {gateway_id}")
-    click.echo(f"enabled {gateway_id}")
+    _set_gateway_status(gateway_id, "active", "enabled")
 
 
 def init_app(app: Flask) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from app.channels.gateways import GatewayConfig
 from app.channels.gateways import fcm as fcm_gateway
 from app.extensions import db
 from app.models import Contact, ContactIdentity, Conversation, Message, Partner, PushToken, User
-from app.services import tx
+from app.services import secretbox, tx
 from app.services.queue import enqueue
 
 MESSAGE_RECEIVED = "message.received"
@@ -95,7 +94,7 @@ def gateway_config(environment: str) -> GatewayConfig | None:
         return None
     credentials = _credentials(raw)
     project_id = (str(config.get("AGENT_PUSH_FCM_PROJECT_ID") or "").strip()
-                  or _account_project(credentials))
+                  or fcm_gateway.account_project(credentials))
     if not project_id:
         return None
     base_url = str(config.get("AGENT_PUSH_FCM_BASE_URL") or "").strip() or None
@@ -118,22 +117,10 @@ def _credentials(raw: str) -> dict:
 
 
 def _resolve(value: str, what: str) -> str:
-    if not value.startswith("env:"):
-        return value
-    name = value.removeprefix("env:")
-    if name not in os.environ:
-        raise ConfigError(f"{what} refers to the unset environment variable {name}")
-    return os.environ[name]
-
-
-def _account_project(credentials: dict) -> str | None:
-    account = credentials.get("service_account")
-    if isinstance(account, str):
-        try:
-            account = json.loads(account)
-        except ValueError:
-            return None
-    return account.get("project_id") if isinstance(account, dict) else None
+    try:
+        return secretbox.resolve(value)
+    except secretbox.UnsetReference as unset:
+        raise ConfigError(f"{what} refers to the unset environment variable {unset}") from None
 
 
 def _connection(environment: str, what: str) -> GatewayConfig | None:

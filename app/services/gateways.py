@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -59,12 +58,12 @@ def decrypt_credentials(gateway: Gateway) -> dict:
             "was SECRET_KEY or GATEWAY_CREDENTIALS_KEY changed?") from None
     credentials = json.loads(plaintext)
     for key, value in credentials.items():
-        if isinstance(value, str) and value.startswith("env:"):
-            name = value.removeprefix("env:")
-            if name not in os.environ:
+        if isinstance(value, str):
+            try:
+                credentials[key] = secretbox.resolve(value)
+            except secretbox.UnsetReference as unset:
                 raise CredentialsError(f"gateway {gateway.id}: {key} refers to the unset "
-                                       f"environment variable {name}")
-            credentials[key] = os.environ[name]
+                                       f"environment variable {unset}") from None
     return credentials
 
 

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
-__all__ = ["InvalidToken", "open_", "seal"]
+__all__ = ["InvalidToken", "UnsetReference", "open_", "resolve", "seal"]
+
+
+class UnsetReference(LookupError):
+    """An `env:NAME` reference to an environment variable that is not set."""
 
 
 def _box() -> MultiFernet:
@@ -37,3 +42,16 @@ def seal(plaintext: bytes) -> bytes:
 def open_(sealed: bytes) -> bytes:
     """Decrypt what `seal` produced; raises InvalidToken when no configured key fits."""
     return _box().decrypt(sealed)
+
+
+def resolve(value: str) -> str:
+    """A secret given as `env:NAME` is read from the environment at use time; others as is.
+
+    Raises UnsetReference naming the variable when it is not set.
+    """
+    if not value.startswith("env:"):
+        return value
+    name = value.removeprefix("env:")
+    if name not in os.environ:
+        raise UnsetReference(name)
+    return os.environ[name]

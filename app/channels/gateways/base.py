@@ -88,6 +88,15 @@ class SendResult:
     scheduled: list[ScheduledCallback] = field(default_factory=list)
 
 
+def json_object(response) -> dict:
+    """A provider answer's JSON object, or {} when the body is not one (HTML error pages)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 class InvalidSignature(Exception):
     """A callback whose signature does not verify: answered 401, nothing written."""
 

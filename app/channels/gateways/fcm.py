@@ -52,7 +52,7 @@ class FcmAdapter:
 
 def post_message(gateway: GatewayConfig, message: dict) -> tuple[SendResult, str]:
     """POST one FCM HTTP v1 `message`; the outcome and FCM's error code ("" on success)."""
-    project_id = gateway.settings.get("project_id") or _account_project(gateway)
+    project_id = gateway.settings.get("project_id") or account_project(gateway.credentials)
     if not project_id:
         return SendResult(False, failure="permanent",
                           error="fcm gateway has no project_id setting"), ""
@@ -84,8 +84,9 @@ def post_message(gateway: GatewayConfig, message: dict) -> tuple[SendResult, str
     return SendResult(False, failure="permanent", error=error), code
 
 
-def _account_project(gateway: GatewayConfig) -> str | None:
-    account = gateway.credentials.get("service_account")
+def account_project(credentials: dict) -> str | None:
+    """The project id inside a service-account key among the credentials, if any."""
+    account = credentials.get("service_account")
     if isinstance(account, str):
         try:
             account = json.loads(account)

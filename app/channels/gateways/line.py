@@ -31,6 +31,7 @@ from app.channels.gateways.base import (
     InvalidSignature,
     Outbound,
     SendResult,
+    json_object,
 )
 
 DEFAULT_BASE_URL = "https://api.line.me"
@@ -109,12 +110,7 @@ def _inbound(event, gateway: GatewayConfig) -> Inbound | None:
 
 
 def _result(response: httpx.Response, key: str) -> SendResult:
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
+    body = json_object(response)
     if response.status_code in (200, 409):
         # 409: this retry key was accepted by an earlier attempt (whose answer we lost).
         sent = body.get("sentMessages")

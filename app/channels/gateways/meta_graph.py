@@ -40,6 +40,7 @@ from app.channels.gateways.base import (
     Outbound,
     SendResult,
     StatusUpdate,
+    json_object,
 )
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
@@ -160,11 +161,7 @@ class MetaGraphAdapter:
         if isinstance(response, SendResult):
             return response
         if response.status_code == 200:
-            try:
-                body = response.json()
-            except ValueError:
-                body = {}
-            return SendResult(True, provider_message_id=body.get("message_id"))
+            return SendResult(True, provider_message_id=json_object(response).get("message_id"))
         return graph_failure(response, "meta")
 
     def verify_subscription(self, request, gateway: GatewayConfig) -> str | None:

@@ -29,6 +29,7 @@ from app.channels.gateways.base import (
     InvalidSignature,
     Outbound,
     SendResult,
+    json_object,
 )
 
 DEFAULT_BASE_URL = "https://api.telegram.org"
@@ -91,12 +92,7 @@ def _chat_id(to: str) -> int | str:
 
 
 def _result(response: httpx.Response, chat_id: int | str) -> SendResult:
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
+    body = json_object(response)
     result = body.get("result") if isinstance(body.get("result"), dict) else {}
     if response.status_code == 200 and body.get("ok") is True:
         chat = result.get("chat") if isinstance(result.get("chat"), dict) else {}

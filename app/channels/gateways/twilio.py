@@ -24,6 +24,7 @@ from app.channels.gateways.base import (
     Outbound,
     SendResult,
     StatusUpdate,
+    json_object,
 )
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
@@ -93,10 +94,7 @@ def _hook_url(gateway_id: str) -> str:
 
 
 def _result(response: httpx.Response) -> SendResult:
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
+    body = json_object(response)
     if response.status_code in (200, 201):
         return SendResult(True, provider_message_id=body.get("sid"),
                           cost_micros=_price(body.get("price")))

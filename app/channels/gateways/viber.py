@@ -29,6 +29,7 @@ from app.channels.gateways.base import (
     Outbound,
     SendResult,
     StatusUpdate,
+    json_object,
 )
 
 DEFAULT_BASE_URL = "https://chatapi.viber.com"
@@ -120,11 +121,8 @@ def _result(response: httpx.Response) -> SendResult:
         if response.status_code == 429 or response.status_code >= 500:
             return SendResult(False, failure="transient", error=error)
         return SendResult(False, failure="permanent", error=error)
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or not isinstance(body.get("status"), int):
+    body = json_object(response)
+    if not isinstance(body.get("status"), int):
         return SendResult(False, failure="transient", error="viber: unreadable answer")
     status = body["status"]
     if status == 0:
