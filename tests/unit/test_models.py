@@ -78,3 +78,30 @@ def test_sqlite_runs_in_wal_mode(app):
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
+
+
+def test_sqlite_writers_begin_immediate_and_pure_reads_deferred(app):
+    """Writers take the write lock up front (they queue, never fail); API reads run beside them."""
+    from sqlalchemy import event, text
+
+    from app.database import reads_only
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the embedded default is SQLite; this run uses " + db.engine.dialect.name)
+        begun = []
+
+        def record(conn, cursor, statement, *_args):
+            if statement.startswith("BEGIN"):
+                begun.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            db.session.execute(text("SELECT 1"))
+            db.session.rollback()
+            with reads_only():
+                db.session.execute(text("SELECT 1"))
+                db.session.rollback()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert begun == ["BEGIN IMMEDIATE", "BEGIN"]
