@@ -9,8 +9,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import cli_webhooks
-from app.services import keys, money, partners, users
+from app import cli_webhooks, money
+from app.services.tenancy import keys, partners, users
 
 partner_cli = AppGroup("partner", help="Manage partners (tenants).")
 key_cli = AppGroup("key", help="Manage access keys.")
@@ -126,7 +126,7 @@ def user_create(email, password, role, partner_id, name):
 @demo_cli.command("seed")
 def demo_seed():
     """Create (once) the demo partner, logins, contacts and conversations."""
-    from app.services import demo
+    from app.services.tenancy import demo
 
     result = demo.seed()
     click.echo("Demo partner: " + result.partner_id + (" (created)" if result.created else ""))
@@ -175,7 +175,7 @@ def gateway_add(channel, provider, name, partner_id, environment, base_url, cred
     """Add a gateway; prints its id (credentials are never printed)."""
     from app.channels.gateways import adapter_for
     from app.errors import ApiError
-    from app.services import gateways
+    from app.services.messaging import gateways
 
     try:
         adapter_for(provider)
@@ -207,7 +207,7 @@ def gateway_list():
 
 
 def _set_gateway_status(gateway_id: str, status: str, done: str) -> None:
-    from app.services import gateways
+    from app.services.messaging import gateways
 
     if gateways.set_status(gateway_id, status) is None:
         raise click.ClickException(f"no gateway {gateway_id}")

@@ -26,7 +26,7 @@ def set_platform_endpoint(partner_id, environment, url, event_types):
     from app.errors import ApiError
     from app.extensions import db
     from app.models import Partner
-    from app.services import webhooks
+    from app.services.webhooks import endpoints as webhooks
 
     if db.session.get(Partner, partner_id) is None:
         raise click.ClickException(f"no partner {partner_id}")
@@ -46,7 +46,7 @@ def set_platform_endpoint(partner_id, environment, url, event_types):
 @click.option("--environment", type=click.Choice(["live", "sandbox"]), required=True)
 def remove_platform_endpoint(partner_id, environment):
     """Delete a partner's platform-side endpoint and its delivery log."""
-    from app.services import webhooks
+    from app.services.webhooks import endpoints as webhooks
 
     removed = webhooks.remove_platform_endpoint(partner_id, environment)
     if removed is None:

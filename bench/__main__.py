@@ -33,8 +33,8 @@ def _time(call: Callable[[], object], rounds: int = ROUNDS, per_round: int = PER
 
 def main() -> None:
     os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="switchboard-bench-"))
-    from app import create_app
-    from app.services import money, partners
+    from app import create_app, money
+    from app.services.tenancy import partners
 
     # Generous limits: the benchmark measures the pipeline, not the 429 path.
     app = create_app({"ENV_NAME": "testing", "RATE_LIMIT_SANDBOX": 10_000_000})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.channels.gateways import Inbound, StatusUpdate
 from app.extensions import db
 from app.models import Message
-from app.services import callbacks
+from app.services.messaging import callbacks
 
 queue = "default"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rq import get_current_job
 
-from app.services import agent_push
+from app.services.mobile import push as agent_push
 
 queue = "push"
 

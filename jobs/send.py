@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services import sending
+from app.services.messaging import sending
 
 queue = "send"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services import webhook_delivery
+from app.services.webhooks import delivery as webhook_delivery
 
 queue = "webhooks"
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from app.services import money, partners, users
-from app.services.partners import ProvisionedPartner
+from app import money
+from app.services.tenancy import partners, users
+from app.services.tenancy.partners import ProvisionedPartner
 
 
 def make_partner(name: str = "Acme", balance: str = "10", sandbox_balance: str = "100"

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from app.services import users
+from app.services.tenancy import users
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
 

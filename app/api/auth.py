@@ -8,7 +8,7 @@ from app.api.principal import Principal
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Partner
-from app.services import keys
+from app.services.tenancy import keys
 
 
 def bearer_token() -> str | None:

@@ -7,7 +7,7 @@ from app.api.principal import Principal
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Partner
-from app.services import mobile_tokens
+from app.services.mobile import tokens as mobile_tokens
 
 
 def authenticate_mobile_token() -> Principal:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.services.money import format_price
+from app.money import format_price
 
 DEFAULT_MAX_ATTEMPTS = 5
 CURRENCY = "USD"

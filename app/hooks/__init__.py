@@ -8,7 +8,7 @@ from app.channels.gateways import Inbound, InvalidSignature, adapter_for
 from app.errors import ApiError
 from app.extensions import csrf, db
 from app.models import Gateway
-from app.services import callbacks, gateways
+from app.services.messaging import callbacks, gateways
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 

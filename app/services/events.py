@@ -32,7 +32,8 @@ def record(partner_id: str, environment: str, event_type: str, data: dict,
     db.session.add(event)
     db.session.flush()
     # --- webhooks: fan out once committed; best effort, the sweeper covers a lost enqueue.
-    from app.services import tx, webhook_delivery
+    from app.services import tx
+    from app.services.webhooks import delivery as webhook_delivery
 
     event_id = event.id
     tx.after_commit(lambda: webhook_delivery.schedule_fan_out(event_id))

@@ -27,7 +27,8 @@ def purge_idempotency_records() -> int:
 def sweep() -> dict:
     """Hand lost work back to the queues: messages stuck queued or past their lease,
     events not yet fanned out, webhook deliveries overdue or past their lease."""
-    from app.services import delivery, sending, webhook_delivery
+    from app.services.messaging import delivery, sending
+    from app.services.webhooks import delivery as webhook_delivery
 
     due = delivery.due_for_sweep()
     for message_id in due:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import Message
-from app.services import contacts, conversations
+from app.services.inbox import contacts, conversations
 
 NAYEEM = {"name": "Nayeem", "external_id": "crm-42",
           "identities": [{"channel": "sms", "address": "+15551234567"},

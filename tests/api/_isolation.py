@@ -26,7 +26,7 @@ from app.api.v1 import load_routes, surface
 from app.config import Config
 from app.extensions import db
 from app.models import Gateway
-from app.services import gateways
+from app.services.messaging import gateways
 from tests.factories import ApiClient, make_user
 
 PREFIX = "/api/v1"

@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Message
-from app.services import conversations
+from app.services.inbox import conversations
 from tests.api._contacts import NAYEEM, _create, _message, _thread
 
 # Merge

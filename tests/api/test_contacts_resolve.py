@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.channels import ChannelValidationError
 from app.extensions import db
 from app.models import Contact
-from app.services import contacts
+from app.services.inbox import contacts
 
 # resolve_or_create_by_identity (the send and inbound paths)
 

@@ -14,7 +14,7 @@ from app.channels import get as get_channel
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Gateway
-from app.services import gateways
+from app.services.messaging import gateways
 
 SECRET_TOKEN = "tw-auth-token-5f4dcc3b5aa765d61d8327deb882cf99"
 SECRET_URL = "https://AC123:hunter2@api.twilio.example/2010-04-01"

@@ -16,7 +16,7 @@ from app.api.v1.conversations import ConversationOut
 from app.api.v1.messages import MessageOut
 from app.extensions import db
 from app.models import AuditLog, Conversation, Event, Message, Partner
-from app.services import contacts, conversations
+from app.services.inbox import contacts, conversations
 from app.services.queue import get_queue
 from jobs.worker import run_worker
 from tests.factories import make_user

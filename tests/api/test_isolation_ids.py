@@ -79,7 +79,7 @@ def _fill(path: str, object_id: str, nested: dict[str, str]) -> str:
 def _webhook_delivery(world: World, owner: Owner, endpoint_id: str) -> str:
     """A finished delivery of one of the owner's events to the endpoint."""
     from app.models import Event, WebhookDelivery, WebhookEndpoint
-    from app.services import webhook_delivery
+    from app.services.webhooks import delivery as webhook_delivery
 
     event_id = _event(world, owner)
     with world.app.app_context():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import gateways
+from app.services.messaging import gateways
 from tests.api._isolation import (
     ENVIRONMENTS,
     LIST_OPERATIONS,

@@ -54,7 +54,8 @@ def test_a_402_with_a_key_can_be_retried_after_a_top_up(app):
     client = ApiClient(app.test_client(), poor.live_key)
     assert client.post("/messages", json=SMS, idempotency_key="retry-me").status_code == 402
     with app.app_context():
-        from app.services import tx, wallet
+        from app.services import tx
+        from app.services.billing import wallet
 
         wallet.top_up(poor.partner.id, "live", 10_000)
         tx.commit()

@@ -11,8 +11,8 @@ from app.api.mobile.auth import TokenOut
 from app.extensions import db
 from app.models import MobileToken, User
 from app.models.base import utcnow
-from app.services import mobile_tokens
-from app.services.keys import hash_key
+from app.services.mobile import tokens as mobile_tokens
+from app.services.tenancy.keys import hash_key
 from tests.api._mobile import PASSWORD, Mobile, _audit, _count, _sign_in, _user
 from tests.factories import make_user
 

@@ -15,7 +15,8 @@ from app.api.v1.messages import MessageOut
 from app.extensions import db
 from app.models import Conversation, IdempotencyRecord, Message, Partner, PushToken
 from app.models.base import utcnow
-from app.services import contacts, conversations, wallet
+from app.services.billing import wallet
+from app.services.inbox import contacts, conversations
 from tests.api._mobile import Mobile, _audit, _count, _sign_in, _user
 
 MISSING = "cnv_01HNQX2P8Y9R3T4V5W6Z7A8B9C"

@@ -330,7 +330,7 @@ def _codes_named_in(modules: set[str]) -> dict[str, set[str]]:
 def test_the_code_scan_sees_the_v1_surface_and_not_the_other_surfaces(app):
     modules = _v1_code_paths(app)
     for expected in ("app.api.pipeline", "app.api.auth", "app.api.validation",
-                     "app.services.contacts", "app.services.pagination"):
+                     "app.services.inbox.contacts", "app.services.pagination"):
         assert expected in modules
     assert not any(m.startswith(("app.admin", "app.hooks", "app.api.mobile",
                                  "app.api.internal")) for m in modules)

@@ -21,7 +21,8 @@ from app.api.schemas import Strict
 from app.extensions import db
 from app.models import AccessKey, AuditLog, Contact, IdempotencyRecord, Partner
 from app.models.base import utcnow
-from app.services import keys, tx
+from app.services import tx
+from app.services.tenancy import keys
 from tests.factories import make_partner
 
 ENTERED = threading.Event()

@@ -158,7 +158,9 @@ def _webhooks(s: dict) -> dict:
     if "webhooks" not in s:
         from app import create_app
         from app.models import Event, WebhookDelivery, WebhookEndpoint
-        from app.services import events, keys, tx, webhook_delivery
+        from app.services import events, tx
+        from app.services.tenancy import keys
+        from app.services.webhooks import delivery as webhook_delivery
 
         other = create_app({"ENV_NAME": "testing"})
         client = other.test_client()

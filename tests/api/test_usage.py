@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Message
-from app.services import usage
+from app.services.billing import usage
 
 
 def at(text: str) -> datetime:

@@ -13,7 +13,9 @@ from app.cli_webhooks import webhook_cli
 from app.extensions import db
 from app.models import Event, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
-from app.services import events, tx, webhook_delivery, webhooks
+from app.services import events, tx
+from app.services.webhooks import delivery as webhook_delivery
+from app.services.webhooks import endpoints as webhooks
 
 PUBLIC_URL = "https://93.184.215.14/hooks/switchboard"
 FIELDS = ["id", "object", "url", "description", "event_types", "status", "disabled_reason",

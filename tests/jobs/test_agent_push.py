@@ -22,7 +22,8 @@ from app.channels.gateways.twilio import signature
 from app.extensions import db
 from app.models import Message, PushToken
 from app.models.base import utcnow
-from app.services import gateways, mobile_tokens
+from app.services.messaging import gateways
+from app.services.mobile import tokens as mobile_tokens
 from tests.factories import make_user
 
 PROJECT = "switchboard-agents"

@@ -15,7 +15,7 @@ from werkzeug import Request, Response
 from app import create_app
 from app.extensions import db
 from app.models import Message, MessageEvent, WalletTransaction
-from app.services import gateways
+from app.services.messaging import gateways
 from jobs.worker import run_worker
 from tests.jobs._workers import (
     kill_with_its_horse,

@@ -22,7 +22,7 @@ from app.channels.gateways import GatewayConfig, Outbound, google_api
 from app.channels.gateways.fcm import FcmAdapter
 from app.extensions import db
 from app.models import Message, MessageEvent
-from app.services import gateways
+from app.services.messaging import gateways
 
 PROJECT = "switchboard-demo"
 TOKEN = "ya29.fcm-access-token"

@@ -18,7 +18,7 @@ from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
 from app.channels.gateways.line import LineAdapter, retry_key, signature
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
-from app.services import gateways
+from app.services.messaging import gateways
 
 ACCESS_TOKEN = "line-channel-access-token"
 SECRET = "line-channel-secret"

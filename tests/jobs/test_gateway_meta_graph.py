@@ -17,7 +17,7 @@ from app.channels.gateways import GatewayConfig, Inbound, InvalidSignature, Outb
 from app.channels.gateways.meta_graph import MetaGraphAdapter, signature_256
 from app.extensions import db
 from app.models import Contact, Message, MessageEvent
-from app.services import gateways
+from app.services.messaging import gateways
 
 PAGE_ID = "104729558376284"
 PAGE_TOKEN = "EAAG-page-access-token"

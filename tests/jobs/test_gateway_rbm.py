@@ -24,7 +24,7 @@ from app.channels.gateways import GatewayConfig, Inbound, InvalidSignature, Outb
 from app.channels.gateways.rbm import RbmAdapter, rbm_message_id, signature
 from app.extensions import db
 from app.models import Message, MessageEvent
-from app.services import gateways
+from app.services.messaging import gateways
 
 TOKEN = "ya29.rbm-access-token"
 CLIENT_TOKEN = "SJENCPGJESMGUFPY"

@@ -29,7 +29,7 @@ from app.channels.gateways.smtp import SmtpAdapter
 from app.channels.gateways.webchat import signature
 from app.extensions import db
 from app.models import Event, Message, MessageEvent
-from app.services import gateways
+from app.services.messaging import gateways
 
 USER, PASSWORD, SECRET = "relay-user", "relay-pass", "bounce-hook-secret"
 SENDER = "Acme <notify@acme.example.com>"

@@ -23,7 +23,7 @@ CHAT = 123456789
 @pytest.fixture
 def telegram(app, tenant, httpserver):
     """A partner-owned live Telegram gateway pointed at the fake Bot API."""
-    from app.services import gateways
+    from app.services.messaging import gateways
 
     with app.app_context():
         gateway = gateways.add_gateway(

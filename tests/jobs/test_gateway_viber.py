@@ -15,7 +15,7 @@ from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
 from app.channels.gateways.viber import ViberAdapter, signature
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
-from app.services import gateways
+from app.services.messaging import gateways
 
 TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"
 USER = "01234567890A="

@@ -13,7 +13,7 @@ from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
 from app.channels.gateways.webchat import WebchatAdapter, signature
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
-from app.services import gateways
+from app.services.messaging import gateways
 
 SECRET = "widget-backend-secret"
 VISITOR = "vis_8f2c1e"

@@ -19,7 +19,7 @@ from app.channels.gateways.meta_graph import signature_256
 from app.channels.gateways.whatsapp_cloud import WhatsAppCloudAdapter, request_body
 from app.extensions import db
 from app.models import Contact, Message, MessageEvent
-from app.services import gateways
+from app.services.messaging import gateways
 
 PHONE_NUMBER_ID = "106540352242922"
 TOKEN = "EAAG-whatsapp-access-token"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Contact, Event, Message, MessageEvent, WalletTransaction
-from app.services import wallet
+from app.services.billing import wallet
 
 SANDBOX_START = 100_000_000  # the tenant fixture's sandbox play money, in micros
 

@@ -13,7 +13,7 @@ from werkzeug import Response
 from app.channels.gateways.twilio import signature
 from app.extensions import db
 from app.models import Contact, Event, Message, MessageEvent
-from app.services import gateways
+from app.services.messaging import gateways
 
 ACCOUNT = "AC" + "a" * 32
 TOKEN = "twilio-auth-token"
@@ -217,7 +217,7 @@ def test_provider_reported_price_becomes_the_cost(app, tenant, twilio, httpserve
 
 def test_a_later_receipt_with_a_price_updates_the_cost(app, tenant, twilio, httpserver, drain):
     from app.channels.gateways import StatusUpdate
-    from app.services import callbacks
+    from app.services.messaging import callbacks
 
     sid = _twilio_accepts(httpserver)
     sent = tenant.live.post("/messages", json={"channel": "sms", "to": "+15551234567",

@@ -14,7 +14,7 @@ from werkzeug import Response
 from app.extensions import db
 from app.models import WebhookAttempt, WebhookDelivery
 from app.models.base import isoformat
-from app.services import webhook_sender
+from app.services.webhooks import sender as webhook_sender
 from tests.jobs._webhooks import Receiver, _endpoint, _event, _log
 
 # Failures and retries

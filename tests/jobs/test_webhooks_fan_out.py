@@ -14,7 +14,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from app.extensions import db
 from app.models import Event, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
-from app.services import webhook_delivery, webhooks
+from app.services.webhooks import delivery as webhook_delivery
+from app.services.webhooks import endpoints as webhooks
 from tests.jobs._webhooks import ENVELOPE, Receiver, _endpoint, _event, _log
 
 # The happy path

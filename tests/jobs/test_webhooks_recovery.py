@@ -13,7 +13,8 @@ from werkzeug import Response
 
 from app.extensions import db, redis_connection
 from app.models import WebhookDelivery
-from app.services import events, maintenance, webhook_delivery
+from app.services import events, maintenance
+from app.services.webhooks import delivery as webhook_delivery
 from tests.jobs._webhooks import Receiver, _endpoint, _event, _log
 from tests.jobs._workers import (
     kill_with_its_horse,

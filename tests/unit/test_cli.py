@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AccessKey, Partner, User, Wallet
-from app.services import keys
+from app.services.tenancy import keys
 
 
 def test_partner_create_prints_json_with_both_keys_once(app, cli):
@@ -99,7 +99,7 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, cli):
 
 def test_gateway_add_stores_credentials_encrypted_and_never_prints_them(app, cli):
     from app.models import Gateway
-    from app.services import gateways
+    from app.services.messaging import gateways
 
     partner = json.loads(cli.invoke(args=["partner", "create", "--name", "A", "--json"]).output)
     result = cli.invoke(args=["gateway", "add", "--channel", "sms", "--provider", "twilio",
@@ -127,7 +127,7 @@ def test_gateway_add_stores_credentials_encrypted_and_never_prints_them(app, cli
 
 def test_gateway_credentials_may_reference_the_environment(app, cli, monkeypatch):
     from app.models import Gateway
-    from app.services import gateways
+    from app.services.messaging import gateways
 
     result = cli.invoke(args=["gateway", "add", "--channel", "sms", "--provider", "twilio",
                               "--name", "Shared", "--credential", "auth_token=env:TWILIO_TOKEN"])

@@ -11,7 +11,7 @@ from sqlalchemy import event, select, text
 from app.extensions import db
 from app.models import AccessKey
 from app.models.base import utcnow
-from app.services import keys
+from app.services.tenancy import keys
 from tests.factories import make_partner
 
 KEY_RE = re.compile(r"^ak_(live|test)_[0-9A-Za-z]{36}$")

@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from app.services import ssrf
+from app.services.webhooks import ssrf
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def test_sign_in_checks_a_password_even_for_an_unknown_email(app, monkeypatch):
     """Unknown emails cost a password check too, so timing does not reveal accounts."""
-    from app.services import passwords, users
+    from app.services.tenancy import passwords, users
 
     checked = []
     real = passwords.verify_password

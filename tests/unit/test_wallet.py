@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from app import money
 from app.extensions import db
 from app.models import WalletTransaction
-from app.services import money, wallet
+from app.services.billing import wallet
 from tests.factories import make_partner
 
 

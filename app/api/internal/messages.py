@@ -18,7 +18,8 @@ from app.api.internal import bp, surface
 from app.api.principal import Principal
 from app.api.schemas import Id, Strict
 from app.api.v1.messages import SEND_ERRORS, MessageOut
-from app.services import inbox, messages
+from app.services.inbox import inbox
+from app.services.messaging import messages
 
 
 class SendAndConfirm(Strict):

@@ -11,7 +11,7 @@ from app.api.mobile import bp, surface
 from app.api.principal import Principal
 from app.api.schemas import Id, Strict
 from app.models import MobileToken
-from app.services import mobile_tokens
+from app.services.mobile import tokens as mobile_tokens
 
 
 class TokenRequest(Strict):

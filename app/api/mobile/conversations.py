@@ -13,7 +13,8 @@ from app.api.principal import Principal
 from app.api.schemas import Id, ListQuery, ListResponse, Strict, page_response
 from app.api.v1.conversations import ConversationOut, HistoryQuery
 from app.api.v1.messages import SEND_ERRORS, MessageOut, Rfc3339
-from app.services import conversations, inbox, messages
+from app.services.inbox import conversations, inbox
+from app.services.messaging import messages
 
 
 class FeedQuery(ListQuery):

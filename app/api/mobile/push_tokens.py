@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from app.api.mobile import bp, surface
 from app.api.principal import Principal
 from app.api.schemas import Id, Strict, Timestamp
-from app.services import mobile_tokens
+from app.services.mobile import tokens as mobile_tokens
 
 FCM_TOKEN = r"^[A-Za-z0-9_:.\-]{20,512}$"  # noqa: S105 - a pattern, not a secret
 

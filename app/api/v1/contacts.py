@@ -11,7 +11,7 @@ from app.api.principal import Principal
 from app.api.schemas import Id, ListQuery, ListResponse, Strict, Timestamp, page_response
 from app.api.v1 import bp, surface
 from app.channels import names
-from app.services import contacts
+from app.services.inbox import contacts
 
 ChannelName = Literal[tuple(names())]  # type: ignore[valid-type]
 ADDRESS_ERRORS = ("unknown_channel", "invalid_phone_number", "invalid_email_address",

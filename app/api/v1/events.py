@@ -12,7 +12,9 @@ from app.api.schemas import Id, ListQuery, ListResponse, Strict, Timestamp, page
 from app.api.v1 import bp, surface
 from app.api.v1.messages import Rfc3339
 from app.api.v1.webhook_endpoints import DeliveryOut, EventType
-from app.services import events, webhook_log, webhooks
+from app.services import events
+from app.services.webhooks import endpoints as webhooks
+from app.services.webhooks import log as webhook_log
 
 
 class EventOut(BaseModel):

@@ -10,7 +10,7 @@ from app import channels
 from app.api.principal import Principal
 from app.api.schemas import Id, ListQuery, ListResponse, Timestamp, page_response
 from app.api.v1 import bp, surface
-from app.services import gateways
+from app.services.messaging import gateways
 
 
 class GatewayCapabilities(BaseModel):

@@ -13,7 +13,7 @@ from app.api.schemas import Id, ListQuery, ListResponse, Money, Strict, Timestam
 from app.api.v1 import bp, surface
 from app.channels import names
 from app.models.messaging import MESSAGE_STATUSES
-from app.services import messages
+from app.services.messaging import messages
 
 ChannelName = Literal[tuple(names())]  # type: ignore[valid-type]
 Status = Literal[MESSAGE_STATUSES]  # type: ignore[valid-type]

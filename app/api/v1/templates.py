@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from app.api.principal import Principal
 from app.api.schemas import Id, ListQuery, ListResponse, Strict, Timestamp, page_response
 from app.api.v1 import bp, surface
-from app.services import templates
+from app.services.messaging import templates
 
 TemplateChannel = Literal[templates.TEMPLATE_CHANNELS]  # type: ignore[valid-type]
 NAME_PATTERN = r"^[a-z0-9_]{1,120}$"

@@ -10,7 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from app.api.principal import Principal
 from app.api.schemas import Money, Strict, Timestamp
 from app.api.v1 import bp, surface
-from app.services import usage
+from app.services.billing import usage
 
 # RFC 3339 date-times, or dates meaning their midnight UTC. (An offset's `+` that arrived
 # as a space, from an unencoded URL, is also read: a courtesy left out of the schema.)

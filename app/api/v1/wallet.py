@@ -10,7 +10,7 @@ from app.api.principal import Principal
 from app.api.schemas import Id, ListQuery, ListResponse, Money, Timestamp, page_response
 from app.api.v1 import bp, surface
 from app.models import WalletTransaction
-from app.services import wallet
+from app.services.billing import wallet
 from app.services.pagination import paginate
 
 

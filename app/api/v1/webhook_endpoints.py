@@ -13,8 +13,9 @@ from app.api.schemas import Id, ListQuery, ListResponse, Strict, Timestamp, page
 from app.api.v1 import bp, surface
 from app.api.v1.messages import Rfc3339
 from app.models.base import isoformat
-from app.services import webhook_log, webhooks
 from app.services.events import EVENT_TYPES
+from app.services.webhooks import endpoints as webhooks
+from app.services.webhooks import log as webhook_log
 
 EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
 Url = Annotated[str, Field(min_length=1, max_length=2000,

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from app.extensions import db
 from app.models import Partner
-from app.services import keys, tx, wallet
+from app.services import tx
+from app.services.billing import wallet
+from app.services.tenancy import keys
 
 
 @dataclass(frozen=True)

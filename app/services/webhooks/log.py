@@ -17,9 +17,9 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import isoformat
-from app.services import webhooks
 from app.services.pagination import Page, paginate
-from app.services.webhook_delivery import create_deliveries, subscribes
+from app.services.webhooks import endpoints as webhooks
+from app.services.webhooks.delivery import create_deliveries, subscribes
 
 REPLAY_BATCH = 1000
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Message
-from app.services import delivery, tx
+from app.services import tx
+from app.services.messaging import delivery
 
 
 def fall_back_to_sms(message: Message, reason: str) -> Message | None:
     """Fail the RCS message (refunded) and send its text as one new SMS; return the SMS."""
-    from app.services.messages import send
+    from app.services.messaging.messages import send
 
     message_id = message.id
     payload = {"channel": "sms", "to": message.to_address, "text": message.text}

@@ -17,8 +17,11 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import Message, MessageEvent
 from app.models.base import isoformat, new_id, utcnow
-from app.services import contacts, conversations, sending, templates, tx, wallet
-from app.services.money import format_price
+from app.money import format_price
+from app.services import tx
+from app.services.billing import wallet
+from app.services.inbox import contacts, conversations
+from app.services.messaging import sending, templates
 from app.services.pagination import Page, paginate
 
 

@@ -18,7 +18,9 @@ from app.database import reads_only
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Contact, ContactIdentity, Conversation, Message
-from app.services import conversations, messages, tx
+from app.services import tx
+from app.services.inbox import conversations
+from app.services.messaging import messages
 from app.services.pagination import Page
 
 # A reply whose send has not finished yet; anything else is an outcome.

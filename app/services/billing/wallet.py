@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from app import money
 from app.extensions import db
 from app.models import Wallet, WalletTransaction
 from app.models.base import isoformat
-from app.services import money
 
 
 class InsufficientFunds(Exception):

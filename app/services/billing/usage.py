@@ -13,13 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, func, literal_column, select
 
+from app import money
 from app.channels import registry
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Message
 from app.models.base import UTCDateTime, isoformat, utcnow
 from app.models.messaging import MESSAGE_STATUSES
-from app.services import money, wallet
+from app.services.billing import wallet
 
 GRANULARITIES = ("day", "hour")
 GROUPS = ("channel", "status")

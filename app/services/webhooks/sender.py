@@ -20,7 +20,7 @@ from standardwebhooks.webhooks import Webhook
 
 from app.models import Event
 from app.models.base import isoformat
-from app.services import ssrf
+from app.services.webhooks import ssrf
 
 USER_AGENT = "Switchboard-Webhooks/1.0 (+https://docs.switchboard.example/webhooks)"
 EXCERPT_BYTES = 1024

@@ -13,7 +13,8 @@ from app.channels.gateways import Inbound
 from app.extensions import db
 from app.models import Message, MessageEvent
 from app.models.base import utcnow
-from app.services import contacts, conversations, events, tx
+from app.services import events, tx
+from app.services.inbox import contacts, conversations
 
 
 def receive(partner_id: str, environment: str, gateway_id: str | None,
@@ -50,7 +51,7 @@ def receive(partner_id: str, environment: str, gateway_id: str | None,
                                 occurred_at=occurred))
     conversation.last_message_at = now
     conversation.updated_at = now
-    from app.services.messages import message_to_api
+    from app.services.messaging.messages import message_to_api
 
     if not created:
         events.record(partner_id, environment, "contact.identified",
@@ -60,7 +61,7 @@ def receive(partner_id: str, environment: str, gateway_id: str | None,
     events.record(partner_id, environment, "message.received", message_to_api(message),
                   object_id=message.id)
     # --- agent push: notify the assignee's (else the team's) phones once committed.
-    from app.services import agent_push
+    from app.services.mobile import push as agent_push
 
     agent_push.schedule_message_received(partner_id, environment, message.id,
                                          conversation.assignee_id)

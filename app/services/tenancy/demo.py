@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from app import money
 from app.extensions import db
 from app.models import (
     AccessKey,
@@ -22,7 +23,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import keys, money, partners, users
+from app.services.tenancy import keys, partners, users
 
 DEMO_PARTNER = "Demo Partner"
 DEMO_PASSWORD = "switchboard-demo"  # noqa: S105 - a documented demo login, development only

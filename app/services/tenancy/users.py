@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Partner, User
 from app.models.users import ROLES
 from app.services import tx
-from app.services.passwords import hash_password, verify_password
+from app.services.tenancy.passwords import hash_password, verify_password
 
 
 class UserError(ValueError):

@@ -19,11 +19,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
+from app import money
 from app.channels import registry
 from app.extensions import db
 from app.models import Message, MessageEvent
 from app.models.base import utcnow
-from app.services import events, money, tx, wallet
+from app.services import events, tx
+from app.services.billing import wallet
 
 RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 FAIL_FROM = {"queued", "sending", "sent"}
@@ -107,7 +109,7 @@ def _change(message: Message, status: str, occurred_at: datetime, detail: str | 
 
 
 def _message_data(message: Message) -> dict:
-    from app.services.messages import message_to_api
+    from app.services.messaging.messages import message_to_api
 
     return message_to_api(message)
 

@@ -20,9 +20,10 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import Event, WebhookEndpoint
 from app.models.base import ENVIRONMENTS, isoformat, utcnow
-from app.services import secretbox, ssrf, tx
+from app.services import secretbox, tx
 from app.services.events import EVENT_TYPES
 from app.services.pagination import Page, paginate
+from app.services.webhooks import ssrf
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 SECRET_BYTES = 32
@@ -145,7 +146,7 @@ def update(partner_id: str, environment: str, endpoint_id: str, **changes) -> We
 
 def disable(endpoint: WebhookEndpoint, reason: str) -> None:
     """Stop delivering to an endpoint: its pending deliveries fail (replayable later)."""
-    from app.services import webhook_delivery
+    from app.services.webhooks import delivery as webhook_delivery
 
     endpoint.status, endpoint.disabled_reason = "disabled", reason[:200]
     webhook_delivery.fail_pending(endpoint.id, "The endpoint was disabled: " + reason)

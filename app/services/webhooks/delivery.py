@@ -22,8 +22,10 @@ from sqlalchemy import and_, or_, select, update
 from app.extensions import db
 from app.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
-from app.services import tx, webhook_sender, webhooks
+from app.services import tx
 from app.services.queue import enqueue
+from app.services.webhooks import endpoints as webhooks
+from app.services.webhooks import sender as webhook_sender
 
 RETRY_AFTER_CAP_SECONDS = 24 * 3600
 SWEEP_LIMIT = 500

@@ -15,7 +15,8 @@ from app.channels import gateways as adapters
 from app.channels.gateways import GatewayConfig, Inbound, Outbound, SendResult, StatusUpdate
 from app.extensions import db
 from app.models import Message
-from app.services import delivery, gateways, tx
+from app.services import tx
+from app.services.messaging import delivery, gateways
 from app.services.queue import enqueue
 
 
@@ -61,7 +62,7 @@ def record(message_id: str, gateway: GatewayConfig, result: SendResult) -> str:
         schedule_attempt(message_id, delay)
         return "retrying"
     if result.failure == "not_capable" and message.channel == "rcs":
-        from app.services.fallback import fall_back_to_sms
+        from app.services.messaging.fallback import fall_back_to_sms
 
         fall_back_to_sms(message, result.error or "recipient is not RCS-capable")
         return "fallback"

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from app.channels.gateways import Inbound, StatusUpdate
 from app.extensions import db
 from app.models import Gateway, Message
-from app.services import delivery, tx
+from app.services import tx
+from app.services.messaging import delivery
 
 
 def apply_status(gateway_id: str, update: StatusUpdate) -> str:
@@ -31,7 +32,7 @@ def apply_status(gateway_id: str, update: StatusUpdate) -> str:
     if update.status == "soft_bounced":
         return _soft_bounce(message, update.error or "transient bounce")
     if update.status == "not_capable" and message.channel == "rcs":
-        from app.services.fallback import fall_back_to_sms
+        from app.services.messaging.fallback import fall_back_to_sms
 
         fall_back_to_sms(message, update.error or "recipient is not RCS-capable")
         return "fallback"
@@ -48,7 +49,7 @@ def _soft_bounce(message: Message, error: str) -> str:
     if message.status in ("failed", "bounced", "delivered", "read"):
         tx.commit()
         return "ignored"
-    from app.services.sending import schedule_attempt
+    from app.services.messaging.sending import schedule_attempt
 
     delay = delivery.record_transient(message, error)
     if delay is None:
@@ -68,6 +69,6 @@ def apply_inbound(gateway_id: str, inbound: Inbound, partner_id: str | None = No
                                 gateway_id)
         tx.commit()
         return None
-    from app.services.inbound import receive
+    from app.services.messaging.inbound import receive
 
     return receive(partner_id, environment, gateway_id, inbound)

@@ -23,8 +23,9 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import MobileToken, Partner, PushToken, User
 from app.models.base import ENVIRONMENTS, isoformat, new_id, utcnow
-from app.services import tx, users
-from app.services.keys import BASE62, checksum, hash_key
+from app.services import tx
+from app.services.tenancy import users
+from app.services.tenancy.keys import BASE62, checksum, hash_key
 
 ACCESS_PREFIX = "mat_"
 REFRESH_PREFIX = "mrt_"

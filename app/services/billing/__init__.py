@@ -1,0 +1,1 @@
+"""Money: the wallet ledger and usage statistics."""

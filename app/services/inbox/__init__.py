@@ -1,0 +1,1 @@
+"""The inbox: contacts, conversations and the agents' views of them."""

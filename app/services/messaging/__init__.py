@@ -1,0 +1,1 @@
+"""Messages: sending, the delivery state machine, callbacks, inbound, templates, gateways."""

@@ -1,0 +1,1 @@
+"""The agents' phones: app tokens and push notifications."""

@@ -1,0 +1,1 @@
+"""Tenants and people: partners, access keys, users, passwords, the demo tenant."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks: endpoints and secrets, fan-out and delivery, signing, the log, SSRF checks."""
