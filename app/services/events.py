@@ -1,14 +1,25 @@
 """The event outbox: events are written in the transaction of the change they report.
 
-Nothing here sends anything. Webhook fan-out reads the outbox: every event whose
-`dispatched_at` is still empty is due, so a crash between commit and fan-out loses nothing.
+Nothing here sends anything. Once the change commits, `record` enqueues the dispatch step
+(`app.services.dispatch`, by name) that fans the event out to webhooks and agents' phones.
+An event whose `dispatched_at` is still empty is due, so a crash or a Redis outage between
+commit and dispatch loses nothing: the sweeper enqueues the step again.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.errors import ApiError
 from app.extensions import db
 from app.models import Event
-from app.models.base import isoformat
+from app.models.base import isoformat, utcnow
+from app.services import tx
+from app.services.pagination import Page, compare_up_to_second, paginate
+from app.services.queue import enqueue_quietly
 
 EVENT_TYPES = {
     "message.sent": "The gateway accepted the message.",
@@ -20,24 +31,67 @@ EVENT_TYPES = {
     "conversation.assigned": "A conversation was assigned to an agent (or unassigned).",
     "contact.identified": "An inbound message was matched to an existing contact.",
 }
+SWEEP_LIMIT = 500
 
 
 def record(partner_id: str, environment: str, event_type: str, data: dict,
            object_id: str | None = None) -> Event:
-    """Add an event to the current transaction (it is published when that commits)."""
+    """Add an event to the current transaction (it is dispatched when that commits)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type}")
     event = Event(partner_id=partner_id, environment=environment, type=event_type, data=data,
                   object_id=object_id or data.get("id"))
     db.session.add(event)
     db.session.flush()
-    # --- webhooks: fan out once committed; best effort, the sweeper covers a lost enqueue.
-    from app.services import tx
-    from app.services.webhooks import delivery as webhook_delivery
-
     event_id = event.id
-    tx.after_commit(lambda: webhook_delivery.schedule_fan_out(event_id))
-    # --- end webhooks
+    tx.after_commit(lambda: schedule_dispatch(event_id))
+    return event
+
+
+def schedule_dispatch(event_id: str) -> None:
+    """Enqueue the dispatch step of an event (a lost enqueue is left to the sweeper)."""
+    enqueue_quietly("jobs.events.dispatch_event", event_id, queue="webhooks")
+
+
+def claim_for_dispatch(event_id: str) -> Event | None:
+    """Mark the event dispatched, once; the event, or None when it already was."""
+    claimed = db.session.execute(
+        update(Event).where(Event.id == event_id, Event.dispatched_at.is_(None))
+        .values(dispatched_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        return None
+    return db.session.get(Event, event_id, populate_existing=True)
+
+
+def due_for_dispatch(limit: int = SWEEP_LIMIT) -> list[str]:
+    """Ids of committed events whose dispatch job was lost."""
+    cutoff = utcnow() - timedelta(seconds=int(current_app.config["STALE_QUEUED_SECONDS"]))
+    rows = db.session.scalars(select(Event.id).where(
+        Event.dispatched_at.is_(None), Event.created_at <= cutoff).order_by(Event.id)
+        .limit(limit)).all()
+    tx.end_read()
+    return list(rows)
+
+
+def list_events(partner_id: str, environment: str, *, event_type: str | None = None,
+                created_gte: datetime | None = None, created_lte: datetime | None = None,
+                limit: int = 20, cursor: str | None = None) -> Page:
+    """A page of events, newest first; times compare at the second shown."""
+    statement = select(Event).where(Event.partner_id == partner_id,
+                                    Event.environment == environment)
+    if event_type is not None:
+        statement = statement.where(Event.type == event_type)
+    statement = compare_up_to_second(statement, Event.created_at, created_gte, created_lte)
+    return paginate(statement, Event.id, limit, cursor)
+
+
+def get(partner_id: str, environment: str, event_id: str) -> Event:
+    """One event; 404 for another partner's or environment's."""
+    event = db.session.scalar(select(Event).where(
+        Event.partner_id == partner_id, Event.environment == environment,
+        Event.id == event_id))
+    if event is None:
+        raise ApiError("not_found", f"No event {event_id}.", param="id")
     return event
 
 

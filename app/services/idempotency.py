@@ -7,6 +7,7 @@ endpoint's signing secret) or personal data, and it is kept for 24 hours.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -15,8 +16,10 @@ from app.extensions import db
 from app.models import IdempotencyRecord
 from app.models.base import utcnow
 from app.services import secretbox
-from app.services.maintenance import IDEMPOTENCY_RETENTION
 
+# How long a stored response answers its key (the docs promise 24 hours); the worker's
+# maintenance purges older records.
+RETENTION = timedelta(hours=24)
 # Response headers worth replaying; Request-Id and rate-limit headers describe the new call.
 REPLAYED_HEADERS = ("Content-Type", "Location")
 
@@ -38,7 +41,7 @@ def find(partner_id: str, environment: str, key: str) -> StoredResponse | None:
     ))
     if record is None:
         return None
-    if record.created_at < utcnow() - IDEMPOTENCY_RETENTION:
+    if record.created_at < utcnow() - RETENTION:
         db.session.delete(record)  # expired: the key may be used afresh
         db.session.flush()
         return None

@@ -9,7 +9,9 @@ from sqlalchemy import delete
 from app.extensions import db
 from app.models import IdempotencyRecord
 from app.models.base import utcnow
-from app.services import tx
+from app.services import events, tx
+from app.services.messaging import delivery
+from app.services.webhooks import delivery as webhook_delivery
 
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
 
@@ -26,20 +28,15 @@ def purge_idempotency_records() -> int:
 
 def sweep() -> dict:
     """Hand lost work back to the queues: messages stuck queued or past their lease,
-    events not yet fanned out, webhook deliveries overdue or past their lease."""
-    from app.services.messaging import delivery, sending
-    from app.services.webhooks import delivery as webhook_delivery
-
+    events not yet dispatched, webhook deliveries overdue or past their lease."""
     due = delivery.due_for_sweep()
     for message_id in due:
-        sending.schedule_attempt(message_id)
-    # --- webhooks
-    events_due = webhook_delivery.events_due_for_sweep()
+        delivery.schedule_attempt(message_id)
+    events_due = events.due_for_dispatch()
     for event_id in events_due:
-        webhook_delivery.schedule_fan_out(event_id)
+        events.schedule_dispatch(event_id)
     deliveries_due = webhook_delivery.deliveries_due_for_sweep()
     for delivery_id in deliveries_due:
         webhook_delivery.schedule_delivery(delivery_id)
-    # --- end webhooks
     return {"messages": len(due), "events": len(events_due),
             "webhook_deliveries": len(deliveries_due)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select
@@ -48,3 +49,19 @@ def paginate(statement: Select, id_column, limit: int, cursor: str | None,
     has_more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, has_more, encode_cursor(rows[-1].id) if has_more and rows else None)
+
+
+def compare_up_to_second(statement: Select, column, gte: datetime | None,
+                         lte: datetime | None) -> Select:
+    """Filter `column` to [gte, lte] as the API shows times: to the second.
+
+    `lte` 14:22:17Z includes 14:22:17.900, since that row is shown as 14:22:17Z.
+    """
+    if gte is not None:
+        statement = statement.where(column >= gte)
+    if lte is not None:
+        if lte.microsecond == 0:
+            statement = statement.where(column < lte + timedelta(seconds=1))
+        else:
+            statement = statement.where(column <= lte)
+    return statement

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
 from rq import Queue, Retry
 from rq.job import Job
@@ -22,8 +24,20 @@ def enqueue(func: str, *args, queue: str = "default", job_id: str | None = None,
     """Enqueue `func` (a dotted path such as `jobs.send.send_message`) with id arguments."""
     q = get_queue(queue)
     if delay_seconds > 0:
-        from datetime import timedelta
-
         return q.enqueue_in(timedelta(seconds=delay_seconds), func, *args, job_id=job_id,
                             retry=retry)
     return q.enqueue(func, *args, job_id=job_id, retry=retry)
+
+
+def enqueue_quietly(func: str, *args, queue: str, delay_seconds: float = 0,
+                    retry: Retry | None = None) -> Job | None:
+    """Enqueue, or log and return None when Redis is unreachable.
+
+    For work the database already records as due: the sweeper enqueues it again later,
+    so a lost enqueue delays it but never loses it.
+    """
+    try:
+        return enqueue(func, *args, queue=queue, delay_seconds=delay_seconds, retry=retry)
+    except Exception:  # noqa: BLE001 - Redis unavailable: the database still says it is due
+        current_app.logger.warning("could not enqueue %s%s; the sweeper will", func, args)
+        return None

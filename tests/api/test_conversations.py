@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Conversation, Event, Message, User
 from app.models.base import utcnow
 from app.services.inbox import contacts, conversations
-from app.services.messaging.messages import message_to_api
+from app.services.messaging.objects import message_to_api
 from tests.factories import make_user
 
 MISSING = "cnv_01HNQX2P8Y9R3T4V5W6Z7A8B9C"

@@ -13,7 +13,7 @@ from app.cli_webhooks import webhook_cli
 from app.extensions import db
 from app.models import Event, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
-from app.services import events, tx
+from app.services import dispatch, events, tx
 from app.services.webhooks import delivery as webhook_delivery
 from app.services.webhooks import endpoints as webhooks
 
@@ -163,7 +163,7 @@ def test_disabling_fails_pending_deliveries_and_enabling_clears_the_reason(app, 
         event = events.record(tenant.partner_id, "live", "conversation.assigned",
                               {"id": "cnv_01HNQX2P8Y9R3T4V5W6Z7A8B9C"})
         tx.commit()
-        [delivery_id] = webhook_delivery.fan_out(event.id)
+        [delivery_id] = dispatch.dispatch(event.id).deliveries
     disabled = api.patch(f"/webhook_endpoints/{created['id']}", json={"status": "disabled"})
     assert disabled.json["status"] == "disabled"
     assert disabled.json["disabled_reason"] == "Disabled through the API."

@@ -20,8 +20,9 @@ from werkzeug import Response
 from app.channels.gateways import google_api
 from app.channels.gateways.twilio import signature
 from app.extensions import db
-from app.models import Message, PushToken
+from app.models import Event, Message, PushToken
 from app.models.base import utcnow
+from app.services import dispatch
 from app.services.messaging import gateways
 from app.services.mobile import tokens as mobile_tokens
 from tests.factories import make_user
@@ -281,6 +282,10 @@ def test_without_configuration_nothing_is_pushed_and_the_inbound_is_recorded(
         app, client, team, twilio, httpserver, drain, caplog):
     caplog.set_level(logging.INFO)
     message = _inbound_sms(app, client, twilio, "Hello", "SMpush8")
+    with app.app_context():  # dispatched here, not in a forked worker, so caplog sees it
+        event_id = db.session.scalar(select(Event.id).where(Event.type == "message.received",
+                                                            Event.object_id == message.id))
+        dispatch.dispatch(event_id)
     drain()
     assert message is not None and message.text == "Hello"
     assert httpserver.log == []

@@ -14,7 +14,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from app.extensions import db
 from app.models import Event, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
-from app.services.webhooks import delivery as webhook_delivery
+from app.services import dispatch
 from app.services.webhooks import endpoints as webhooks
 from tests.jobs._webhooks import ENVELOPE, Receiver, _endpoint, _event, _log
 
@@ -69,9 +69,9 @@ def test_fan_out_happens_once_and_includes_the_platform_endpoint(app, tenant, dr
                                                             platform.url)
     event_id = _event(app, tenant.partner_id)
     with app.app_context():
-        first = webhook_delivery.fan_out(event_id)
+        first = dispatch.dispatch(event_id).deliveries
         assert len(first) == 2
-        assert webhook_delivery.fan_out(event_id) == []  # the queued job will find it done
+        assert dispatch.dispatch(event_id) == dispatch.Dispatched()  # the queued job finds it done
     drain()
     with app.app_context():
         assert len(db.session.scalars(select(WebhookDelivery)).all()) == 2

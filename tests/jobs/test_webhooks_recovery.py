@@ -13,7 +13,7 @@ from werkzeug import Response
 
 from app.extensions import db, redis_connection
 from app.models import WebhookDelivery
-from app.services import events, maintenance
+from app.services import dispatch, events, maintenance
 from app.services.webhooks import delivery as webhook_delivery
 from tests.jobs._webhooks import Receiver, _endpoint, _event, _log
 from tests.jobs._workers import (
@@ -32,7 +32,7 @@ def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_ends(app, tenan
     _endpoint(tenant.live, receiver.url)
     event_id = _event(app, tenant.partner_id)
     with app.app_context():
-        [delivery_id] = webhook_delivery.fan_out(event_id)
+        [delivery_id] = dispatch.dispatch(event_id).deliveries
         assert webhook_delivery.claim(delivery_id) is not None
         assert webhook_delivery.claim(delivery_id) is None
         assert webhook_delivery.deliveries_due_for_sweep() == []
@@ -55,7 +55,7 @@ def test_the_sweeper_fans_out_lost_events_and_resumes_expired_leases(app, tenant
     local("WEBHOOK_LEASE_SECONDS", 0)
     claimed_id = _event(app, tenant.partner_id)
     with app.app_context():  # a worker claims the delivery, then dies before sending
-        [delivery_id] = webhook_delivery.fan_out(claimed_id)
+        [delivery_id] = dispatch.dispatch(claimed_id).deliveries
         assert webhook_delivery.claim(delivery_id) is not None
         redis_connection.client.flushdb()  # its job is gone with the worker
         assert maintenance.sweep()["webhook_deliveries"] == 1

@@ -19,7 +19,7 @@ from app.api.principal import Principal
 from app.api.schemas import Id, Strict
 from app.api.v1.messages import SEND_ERRORS, MessageOut
 from app.services.inbox import inbox
-from app.services.messaging import messages
+from app.services.messaging.objects import message_to_api
 
 
 class SendAndConfirm(Strict):
@@ -34,7 +34,7 @@ def _confirm(principal: Principal, response: Response) -> Response:
     outcome = inbox.wait_for_outcome(principal.partner_id, principal.environment, message_id,
                                      g.confirm_deadline)
     status = 202 if outcome.status in inbox.PENDING else 200
-    return Response(json.dumps(messages.message_to_api(outcome)), status=status,
+    return Response(json.dumps(message_to_api(outcome)), status=status,
                     mimetype="application/json")
 
 
@@ -47,4 +47,4 @@ def send_and_confirm(principal: Principal, body: SendAndConfirm):
     g.confirm_deadline = time.monotonic() + seconds
     message = inbox.reply(principal.partner_id, principal.environment, body.conversation_id,
                           body.text, body.subject)
-    return messages.message_to_api(message)
+    return message_to_api(message)

@@ -14,7 +14,7 @@ from app.api.schemas import Id, ListQuery, ListResponse, Strict, page_response
 from app.api.v1.conversations import ConversationOut, HistoryQuery
 from app.api.v1.messages import SEND_ERRORS, MessageOut, Rfc3339
 from app.services.inbox import conversations, inbox
-from app.services.messaging import messages
+from app.services.messaging.objects import message_to_api
 
 
 class FeedQuery(ListQuery):
@@ -76,7 +76,7 @@ def list_messages(principal: Principal, query: HistoryQuery, id: str):  # noqa: 
     page = conversations.messages_page(principal.partner_id, principal.environment, id,
                                        newest_first=query.order == "desc", limit=query.limit,
                                        cursor=query.cursor)
-    return conditional(page_response(page, messages.message_to_api))
+    return conditional(page_response(page, message_to_api))
 
 
 @surface.endpoint(bp, "/conversations/<id>/messages", "POST", summary="Reply",
@@ -86,4 +86,4 @@ def reply(principal: Principal, body: Reply, id: str):  # noqa: A002
     """Send a reply to the contact on the conversation's channel (202, queued)."""
     message = inbox.reply(principal.partner_id, principal.environment, id, body.text,
                           body.subject)
-    return messages.message_to_api(message)
+    return message_to_api(message)

@@ -15,7 +15,7 @@ from app.api.v1 import bp, surface
 from app.api.v1.messages import MessageOut, Rfc3339
 from app.channels import names
 from app.services.inbox import conversations
-from app.services.messaging.messages import message_to_api
+from app.services.messaging.objects import message_to_api
 
 ChannelName = Literal[tuple(names())]  # type: ignore[valid-type]
 Status = Literal["open", "closed"]

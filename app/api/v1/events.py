@@ -13,7 +13,6 @@ from app.api.v1 import bp, surface
 from app.api.v1.messages import Rfc3339
 from app.api.v1.webhook_endpoints import DeliveryOut, EventType
 from app.services import events
-from app.services.webhooks import endpoints as webhooks
 from app.services.webhooks import log as webhook_log
 
 
@@ -45,7 +44,7 @@ TAGS = ("Events",)
                   response=ListResponse[EventOut], errors=("invalid_cursor",))
 def list_events(principal: Principal, query: EventQuery):
     """The environment's events, newest first: what was (or will be) sent to webhooks."""
-    page = webhooks.list_events(principal.partner_id, principal.environment,
+    page = events.list_events(principal.partner_id, principal.environment,
                                 event_type=query.type, created_gte=_utc(query.created_gte),
                                 created_lte=_utc(query.created_lte), limit=query.limit,
                                 cursor=query.cursor)
@@ -56,7 +55,7 @@ def list_events(principal: Principal, query: EventQuery):
                   response=EventOut)
 def get_event(principal: Principal, id: str):  # noqa: A002 - the URL's own name
     """One event: the webhook envelope, plus `object`."""
-    return events.to_api(webhooks.get_event(principal.partner_id, principal.environment, id))
+    return events.to_api(events.get(principal.partner_id, principal.environment, id))
 
 
 @surface.endpoint(bp, "/events/<id>/redeliver", "POST", summary="Redeliver an event",

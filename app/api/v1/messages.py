@@ -14,6 +14,7 @@ from app.api.v1 import bp, surface
 from app.channels import names
 from app.models.messaging import MESSAGE_STATUSES
 from app.services.messaging import messages
+from app.services.messaging.objects import message_to_api
 
 ChannelName = Literal[tuple(names())]  # type: ignore[valid-type]
 Status = Literal[MESSAGE_STATUSES]  # type: ignore[valid-type]
@@ -109,7 +110,7 @@ def send_message(principal: Principal, body: SendMessage):
     """Validate, price and charge a message, then queue it for sending (202 Accepted)."""
     message = messages.send(principal.partner_id, principal.environment,
                             body.model_dump(by_alias=True))
-    return messages.message_to_api(message)
+    return message_to_api(message)
 
 
 @surface.endpoint(bp, "/messages", "GET", summary="List messages", tags=("Messages",),
@@ -123,14 +124,14 @@ def list_messages(principal: Principal, query: MessageQuery):
         contact_id=query.contact_id, direction=query.direction,
         created_gte=_utc(query.created_gte), created_lte=_utc(query.created_lte),
         limit=query.limit, cursor=query.cursor)
-    return page_response(page, messages.message_to_api)
+    return page_response(page, message_to_api)
 
 
 @surface.endpoint(bp, "/messages/<id>", "GET", summary="Get a message", tags=("Messages",),
                   response=MessageOut)
 def get_message(principal: Principal, id: str):  # noqa: A002 - the URL's own name
     """One message with its current status and cost."""
-    return messages.message_to_api(messages.get(principal.partner_id, principal.environment,
+    return message_to_api(messages.get(principal.partner_id, principal.environment,
                                                 id))
 
 

@@ -119,13 +119,6 @@ def assign(partner_id: str, environment: str, conversation_id: str,
                         if agent is not None else None)
     data["previous_assignee_id"] = previous
     events.record(partner_id, environment, "conversation.assigned", data)
-    # --- agent push: notify the new assignee's phones once committed (not on unassign).
-    if agent_id is not None:
-        from app.services.mobile import push as agent_push
-
-        agent_push.schedule_conversation_assigned(partner_id, environment, conversation.id,
-                                                  agent_id)
-    # --- end agent push
     tx.commit()
     return conversation
 

@@ -13,7 +13,8 @@ from app.channels.gateways import Inbound, StatusUpdate
 from app.extensions import db
 from app.models import Gateway, Message
 from app.services import tx
-from app.services.messaging import delivery
+from app.services.messaging import delivery, fallback
+from app.services.messaging import inbound as inbound_messages
 
 
 def apply_status(gateway_id: str, update: StatusUpdate) -> str:
@@ -32,9 +33,7 @@ def apply_status(gateway_id: str, update: StatusUpdate) -> str:
     if update.status == "soft_bounced":
         return _soft_bounce(message, update.error or "transient bounce")
     if update.status == "not_capable" and message.channel == "rcs":
-        from app.services.messaging.fallback import fall_back_to_sms
-
-        fall_back_to_sms(message, update.error or "recipient is not RCS-capable")
+        fallback.fall_back_to_sms(message, update.error or "recipient is not RCS-capable")
         return "fallback"
     if update.status in ("failed", "bounced"):
         changed = delivery.fail(message, update.error or update.status, status=update.status)
@@ -49,12 +48,10 @@ def _soft_bounce(message: Message, error: str) -> str:
     if message.status in ("failed", "bounced", "delivered", "read"):
         tx.commit()
         return "ignored"
-    from app.services.messaging.sending import schedule_attempt
-
     delay = delivery.record_transient(message, error)
     if delay is None:
         return "failed"
-    schedule_attempt(message.id, delay)
+    delivery.schedule_attempt(message.id, delay)
     return "retrying"
 
 
@@ -69,6 +66,4 @@ def apply_inbound(gateway_id: str, inbound: Inbound, partner_id: str | None = No
                                 gateway_id)
         tx.commit()
         return None
-    from app.services.messaging.inbound import receive
-
-    return receive(partner_id, environment, gateway_id, inbound)
+    return inbound_messages.receive(partner_id, environment, gateway_id, inbound)

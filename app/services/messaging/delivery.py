@@ -26,6 +26,8 @@ from app.models import Message, MessageEvent
 from app.models.base import utcnow
 from app.services import events, tx
 from app.services.billing import wallet
+from app.services.messaging.objects import message_to_api
+from app.services.queue import enqueue_quietly
 
 RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 FAIL_FROM = {"queued", "sending", "sent"}
@@ -46,6 +48,11 @@ def max_attempts(channel: str) -> int:
     """How many attempts a message on this channel gets before it fails."""
     override = current_app.config.get("SEND_MAX_ATTEMPTS")
     return int(override) if override else registry.get(channel).max_attempts
+
+
+def schedule_attempt(message_id: str, delay: float = 0) -> None:
+    """Enqueue an attempt after `delay` seconds (the sweeper covers a lost enqueue)."""
+    enqueue_quietly("jobs.send.send_message", message_id, queue="send", delay_seconds=delay)
 
 
 def claim(message_id: str) -> Message | None:
@@ -105,13 +112,7 @@ def _change(message: Message, status: str, occurred_at: datetime, detail: str | 
     db.session.flush()
     if status in ("sent", "delivered", "read"):
         events.record(message.partner_id, message.environment, EVENT_FOR[status],
-                      _message_data(message), object_id=message.id)
-
-
-def _message_data(message: Message) -> dict:
-    from app.services.messaging.messages import message_to_api
-
-    return message_to_api(message)
+                      message_to_api(message), object_id=message.id)
 
 
 def record_accepted(message: Message, gateway_id: str, provider_message_id: str | None,
@@ -151,7 +152,7 @@ def fail(message: Message, error: str, status: str = "failed") -> bool:
         tx.commit()
         return False
     refund = _refund(message)
-    data = _message_data(message)
+    data = message_to_api(message)
     data["refund"] = refund
     events.record(message.partner_id, message.environment, EVENT_FOR[status], data,
                   object_id=message.id)

@@ -12,19 +12,17 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import Message
 from app.services import tx
-from app.services.messaging import delivery
+from app.services.messaging import delivery, messages
 
 
 def fall_back_to_sms(message: Message, reason: str) -> Message | None:
     """Fail the RCS message (refunded) and send its text as one new SMS; return the SMS."""
-    from app.services.messaging.messages import send
-
     message_id = message.id
     payload = {"channel": "sms", "to": message.to_address, "text": message.text}
     try:
         with tx.unit_of_work():
             delivery.fail(message, f"{reason}; sent as SMS instead")
-            return send(message.partner_id, message.environment, payload,
+            return messages.send(message.partner_id, message.environment, payload,
                         fallback_of=message_id)
     except ApiError as refused:
         message = db.session.get(Message, message_id, with_for_update=True,

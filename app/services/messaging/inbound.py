@@ -1,5 +1,6 @@
 """Inbound messages: find (or create) the contact by its channel address, attach the message
-to the open conversation (or open one), and tell the partner.
+to the open conversation (or open one), and record `message.received` (webhooks and the
+agents' phones hear of it when the event is dispatched).
 
 A message from an address that already belongs to a contact records `contact.identified`
 ("external-ID matching"); a new address creates a contact and never merges with another.
@@ -15,6 +16,7 @@ from app.models import Message, MessageEvent
 from app.models.base import utcnow
 from app.services import events, tx
 from app.services.inbox import contacts, conversations
+from app.services.messaging.objects import message_to_api
 
 
 def receive(partner_id: str, environment: str, gateway_id: str | None,
@@ -51,8 +53,6 @@ def receive(partner_id: str, environment: str, gateway_id: str | None,
                                 occurred_at=occurred))
     conversation.last_message_at = now
     conversation.updated_at = now
-    from app.services.messaging.messages import message_to_api
-
     if not created:
         events.record(partner_id, environment, "contact.identified",
                       {**contacts.to_api(contact), "message_id": message.id,
@@ -60,11 +60,5 @@ def receive(partner_id: str, environment: str, gateway_id: str | None,
                       object_id=contact.id)
     events.record(partner_id, environment, "message.received", message_to_api(message),
                   object_id=message.id)
-    # --- agent push: notify the assignee's (else the team's) phones once committed.
-    from app.services.mobile import push as agent_push
-
-    agent_push.schedule_message_received(partner_id, environment, message.id,
-                                         conversation.assignee_id)
-    # --- end agent push
     tx.commit()
     return message

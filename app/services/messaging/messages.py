@@ -8,7 +8,7 @@ then, the message stays `queued` and the sweeper enqueues it later.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -16,13 +16,13 @@ from app.channels import validate_send
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Message, MessageEvent
-from app.models.base import isoformat, new_id, utcnow
+from app.models.base import new_id, utcnow
 from app.money import format_price
 from app.services import tx
 from app.services.billing import wallet
 from app.services.inbox import contacts, conversations
-from app.services.messaging import sending, templates
-from app.services.pagination import Page, paginate
+from app.services.messaging import delivery, templates
+from app.services.pagination import Page, compare_up_to_second, paginate
 
 
 def send(partner_id: str, environment: str, payload: dict, *,
@@ -83,7 +83,7 @@ def send(partner_id: str, environment: str, payload: dict, *,
                                 occurred_at=now, recorded_at=now))
     conversation.last_message_at = now
     # After commit, so the worker finds the row; a failed enqueue is left to the sweeper.
-    tx.after_commit(lambda: sending.schedule_attempt(message_id))
+    tx.after_commit(lambda: delivery.schedule_attempt(message_id))
     tx.commit()
     return message
 
@@ -111,47 +111,5 @@ def list_messages(partner_id: str, environment: str, *, status: str | None = Non
                           (Message.contact_id, contact_id), (Message.direction, direction)):
         if value is not None:
             statement = statement.where(column == value)
-    if created_gte is not None:
-        statement = statement.where(Message.created_at >= created_gte)
-    if created_lte is not None:
-        # `created_at` is shown to the second: `lte` 14:22:17Z includes 14:22:17.900.
-        if created_lte.microsecond == 0:
-            statement = statement.where(Message.created_at < created_lte + timedelta(seconds=1))
-        else:
-            statement = statement.where(Message.created_at <= created_lte)
+    statement = compare_up_to_second(statement, Message.created_at, created_gte, created_lte)
     return paginate(statement, Message.id, limit, cursor)
-
-
-def message_to_api(message: Message) -> dict:
-    """The message object of DESIGN.md §7 (API responses and webhook payloads)."""
-    return {
-        "id": message.id,
-        "object": "message",
-        "environment": message.environment,
-        "channel": message.channel,
-        "direction": message.direction,
-        "to": message.to_address,
-        "from": message.from_address,
-        "status": message.status,
-        "template": message.template,
-        "language": message.language,
-        "variables": message.variables,
-        "text": message.text,
-        "subject": message.subject,
-        "html": message.html,
-        "title": message.title,
-        "segments": message.segments,
-        "conversation_id": message.conversation_id,
-        "contact_id": message.contact_id,
-        "cost_estimate": format_price(message.cost_estimate_micros),
-        "cost": format_price(message.cost_micros) if message.cost_micros is not None else None,
-        "currency": message.currency,
-        "gateway": message.gateway_id,
-        "provider_message_id": message.provider_message_id,
-        "retry_count": message.retry_count,
-        "last_error": message.last_error,
-        "fallback_of": message.fallback_of_id,
-        "metadata": message.meta or {},
-        "created_at": isoformat(message.created_at),
-        "updated_at": isoformat(message.updated_at),
-    }

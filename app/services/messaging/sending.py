@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import current_app
-
 from app.channels import gateways as adapters
 from app.channels.gateways import GatewayConfig, Inbound, Outbound, SendResult, StatusUpdate
 from app.extensions import db
 from app.models import Message
 from app.services import tx
-from app.services.messaging import delivery, gateways
-from app.services.queue import enqueue
+from app.services.messaging import delivery, fallback, gateways
+from app.services.queue import enqueue_quietly
 
 
 def attempt(message_id: str) -> str:
@@ -59,32 +57,19 @@ def record(message_id: str, gateway: GatewayConfig, result: SendResult) -> str:
                                           result.retry_after_seconds)
         if delay is None:
             return "failed"
-        schedule_attempt(message_id, delay)
+        delivery.schedule_attempt(message_id, delay)
         return "retrying"
     if result.failure == "not_capable" and message.channel == "rcs":
-        from app.services.messaging.fallback import fall_back_to_sms
-
-        fall_back_to_sms(message, result.error or "recipient is not RCS-capable")
+        fallback.fall_back_to_sms(message, result.error or "recipient is not RCS-capable")
         return "fallback"
     delivery.fail(message, result.error or "permanent failure")
     return "failed"
-
-
-def schedule_attempt(message_id: str, delay: float = 0) -> None:
-    """Enqueue an attempt after `delay` seconds (the sweeper covers a lost enqueue)."""
-    _enqueue_quietly("jobs.send.send_message", message_id, queue="send", delay=delay)
-
-
-def _enqueue_quietly(func: str, *args, queue: str, delay: float = 0) -> None:
-    try:
-        enqueue(func, *args, queue=queue, delay_seconds=delay)
-    except Exception:  # noqa: BLE001 - Redis unavailable: the database still says it is due
-        current_app.logger.warning("could not enqueue %s%s; the sweeper will", func, args)
 
 
 def _schedule_callback(gateway_id: str, message_id: str, item: StatusUpdate | Inbound,
                        after: float) -> None:
     kind = "status" if isinstance(item, StatusUpdate) else "inbound"
     payload = {"kind": kind, **asdict(item)}
-    tx.after_commit(lambda: _enqueue_quietly("jobs.callbacks.play_sandbox_callback", gateway_id,
-                                             message_id, payload, queue="default", delay=after))
+    tx.after_commit(lambda: enqueue_quietly("jobs.callbacks.play_sandbox_callback", gateway_id,
+                                            message_id, payload, queue="default",
+                                            delay_seconds=after))

@@ -5,13 +5,13 @@ every active admin and agent of the partner (the shared inbox); an assignment no
 new assignee. Only devices registered in the message's environment are notified (push
 tokens belong to one environment), so sandbox traffic reaches sandbox-registered devices.
 
-How: the change's transaction picks the recipients; once it commits, one
-`jobs.push.push_notification` job per user (on the `push` queue) builds the notification
-from ids and sends it to each of the user's devices through FCM HTTP v1, with the Google
-token handling of `app.channels.gateways.google_api` and the error classes of the FCM
-gateway adapter. A dead token (UNREGISTERED, or INVALID_ARGUMENT about the token) is
+How: the dispatch step of the event (`app.services.dispatch`) picks the recipients; once
+it commits, one `jobs.push.push_notification` job per user (on the `push` queue) builds the
+notification from ids and sends it to each of the user's devices through FCM HTTP v1, with
+the Google token handling of `app.channels.gateways.google_api` and the error classes of the
+FCM gateway adapter. A dead token (UNREGISTERED, or INVALID_ARGUMENT about the token) is
 deleted; a transient failure makes the job fail, and RQ's Retry runs it again for the
-devices not yet reached. Nothing here can fail the inbound path: a lost enqueue is logged.
+devices not yet reached. Nothing here can fail the dispatch: a lost enqueue is logged.
 
 Configuration: AGENT_PUSH_FCM_PROJECT_ID (else the service account's `project_id`),
 AGENT_PUSH_FCM_BASE_URL, AGENT_PUSH_FCM_CREDENTIALS (never logged), AGENT_PUSH_RETRY_DELAYS.
@@ -32,7 +32,16 @@ from sqlalchemy import and_, delete, select
 from app.channels.gateways import GatewayConfig
 from app.channels.gateways import fcm as fcm_gateway
 from app.extensions import db
-from app.models import Contact, ContactIdentity, Conversation, Message, Partner, PushToken, User
+from app.models import (
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Event,
+    Message,
+    Partner,
+    PushToken,
+    User,
+)
 from app.services import secretbox, tx
 from app.services.queue import enqueue
 
@@ -142,20 +151,26 @@ def _retry() -> Retry | None:
     return Retry(max=len(delays), interval=delays) if delays else None
 
 
-# --- scheduling (inside the change's transaction) ------------------------------------------
+# --- scheduling (inside the dispatch step's transaction) -----------------------------------
 
 
-def schedule_message_received(partner_id: str, environment: str, message_id: str,
-                              assignee_id: str | None) -> list[str]:
-    """Push an inbound message to the assignee, or to the whole team; the user ids."""
-    return _schedule(partner_id, environment, MESSAGE_RECEIVED, message_id, assignee_id)
+def schedule_for_event(event: Event) -> list[str]:
+    """Pick whose phones hear of a dispatched event; the user ids (pushed after commit).
 
-
-def schedule_conversation_assigned(partner_id: str, environment: str, conversation_id: str,
-                                   assignee_id: str) -> list[str]:
-    """Push an assignment to the new assignee; the user ids (empty without a device)."""
-    return _schedule(partner_id, environment, CONVERSATION_ASSIGNED, conversation_id,
-                     assignee_id)
+    `message.received` goes to the conversation's assignee, or to the whole team while it
+    is unassigned; `conversation.assigned` to the new assignee (nothing on unassign).
+    """
+    if event.type == MESSAGE_RECEIVED:
+        assignee_id = db.session.scalar(select(Conversation.assignee_id).where(
+            Conversation.partner_id == event.partner_id,
+            Conversation.environment == event.environment,
+            Conversation.id == event.data.get("conversation_id")))
+        return _schedule(event.partner_id, event.environment, MESSAGE_RECEIVED,
+                         event.object_id, assignee_id)
+    if event.type == CONVERSATION_ASSIGNED and event.data.get("assignee_id"):
+        return _schedule(event.partner_id, event.environment, CONVERSATION_ASSIGNED,
+                         event.object_id, event.data["assignee_id"])
+    return []
 
 
 def _schedule(partner_id: str, environment: str, kind: str, object_id: str,

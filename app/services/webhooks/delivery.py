@@ -1,7 +1,8 @@
 """Webhook deliveries: fan-out from the outbox, claimed attempts, retries, the sweeper.
 
-An event is fanned out once: the UPDATE that sets its `dispatched_at` is the claim, and the
-deliveries (one per matching enabled endpoint) are written in that same transaction. A
+An event is fanned out once, by the dispatch step (`app.services.dispatch`): the UPDATE
+that sets its `dispatched_at` is the claim, and the deliveries (one per matching enabled
+endpoint) are written in that same transaction. A
 delivery is `pending` until an attempt succeeds (`succeeded`) or the schedule ends
 (`failed`). An attempt claims the delivery with one atomic UPDATE that sets a lease
 (`next_attempt_at`) and counts the attempt, so no two workers send it at once; a worker
@@ -23,7 +24,7 @@ from app.extensions import db
 from app.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
 from app.services import tx
-from app.services.queue import enqueue
+from app.services.queue import enqueue_quietly
 from app.services.webhooks import endpoints as webhooks
 from app.services.webhooks import sender as webhook_sender
 
@@ -34,21 +35,9 @@ SWEEP_LIMIT = 500
 # --- scheduling ----------------------------------------------------------------------------
 
 
-def schedule_fan_out(event_id: str) -> None:
-    """Enqueue the fan-out of an event (a lost enqueue is left to the sweeper)."""
-    _enqueue_quietly("jobs.webhooks.fan_out_event", event_id)
-
-
 def schedule_delivery(delivery_id: str, delay: float = 0) -> None:
     """Enqueue an attempt after `delay` seconds (a lost enqueue is left to the sweeper)."""
-    _enqueue_quietly("jobs.webhooks.deliver", delivery_id, delay=delay)
-
-
-def _enqueue_quietly(func: str, *args, delay: float = 0) -> None:
-    try:
-        enqueue(func, *args, queue="webhooks", delay_seconds=delay)
-    except Exception:  # noqa: BLE001 - Redis unavailable: the database still says it is due
-        current_app.logger.warning("could not enqueue %s%s; the sweeper will", func, args)
+    enqueue_quietly("jobs.webhooks.deliver", delivery_id, queue="webhooks", delay_seconds=delay)
 
 
 def retry_delays() -> list[float]:
@@ -64,22 +53,13 @@ def _jittered(seconds: float) -> float:
 # --- fan-out -------------------------------------------------------------------------------
 
 
-def fan_out(event_id: str) -> list[str]:
-    """Create and enqueue the event's deliveries, once; the ids (empty when already done)."""
-    now = utcnow()
-    claimed = db.session.execute(
-        update(Event).where(Event.id == event_id, Event.dispatched_at.is_(None))
-        .values(dispatched_at=now).execution_options(synchronize_session=False)).rowcount
-    if not claimed:
-        tx.commit()
-        return []
-    event = db.session.get(Event, event_id, populate_existing=True)
+def fan_out(event: Event) -> list[str]:
+    """The deliveries of a dispatched event to every enabled endpoint that takes it."""
     endpoints = db.session.scalars(select(WebhookEndpoint).where(
         WebhookEndpoint.partner_id == event.partner_id,
         WebhookEndpoint.environment == event.environment,
         WebhookEndpoint.status == "enabled").order_by(WebhookEndpoint.id)).all()
-    return create_deliveries(event, [e for e in endpoints if subscribes(e, event.type)],
-                             now)
+    return create_deliveries(event, [e for e in endpoints if subscribes(e, event.type)])
 
 
 def subscribes(endpoint: WebhookEndpoint, event_type: str) -> bool:
@@ -89,7 +69,7 @@ def subscribes(endpoint: WebhookEndpoint, event_type: str) -> bool:
 
 def create_deliveries(event: Event, endpoints: list[WebhookEndpoint],
                       now: datetime | None = None) -> list[str]:
-    """New pending deliveries of an event, enqueued once the transaction commits."""
+    """New pending deliveries of an event, enqueued once the caller's transaction commits."""
     now = now or utcnow()
     first = retry_delays()[0]
     deliveries = [WebhookDelivery(partner_id=event.partner_id, environment=event.environment,
@@ -100,7 +80,6 @@ def create_deliveries(event: Event, endpoints: list[WebhookEndpoint],
     db.session.flush()
     ids = [delivery.id for delivery in deliveries]
     tx.after_commit(lambda: [schedule_delivery(i, first) for i in ids])
-    tx.commit()
     return ids
 
 
@@ -207,27 +186,7 @@ def _finish(delivery: WebhookDelivery, status: str, error: str | None) -> None:
         delivery.last_error = error
 
 
-def fail_pending(endpoint_id: str, error: str) -> int:
-    """End every pending delivery of an endpoint as failed (flushed, not committed)."""
-    return db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
-        .values(status="failed", next_attempt_at=None, last_error=error[:1000],
-                updated_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
-
-
 # --- the sweeper ---------------------------------------------------------------------------
-
-
-def events_due_for_sweep(limit: int = SWEEP_LIMIT) -> list[str]:
-    """Ids of committed events whose fan-out job was lost."""
-    cutoff = utcnow() - timedelta(seconds=int(current_app.config["STALE_QUEUED_SECONDS"]))
-    rows = db.session.scalars(select(Event.id).where(
-        Event.dispatched_at.is_(None), Event.created_at <= cutoff).order_by(Event.id)
-        .limit(limit)).all()
-    tx.end_read()
-    return list(rows)
 
 
 def deliveries_due_for_sweep(limit: int = SWEEP_LIMIT) -> list[str]:

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy import update as sa_update
 
 from app.errors import ApiError
 from app.extensions import db
-from app.models import Event, WebhookEndpoint
+from app.models import WebhookDelivery, WebhookEndpoint
 from app.models.base import ENVIRONMENTS, isoformat, utcnow
 from app.services import secretbox, tx
 from app.services.events import EVENT_TYPES
@@ -145,11 +146,17 @@ def update(partner_id: str, environment: str, endpoint_id: str, **changes) -> We
 
 
 def disable(endpoint: WebhookEndpoint, reason: str) -> None:
-    """Stop delivering to an endpoint: its pending deliveries fail (replayable later)."""
-    from app.services.webhooks import delivery as webhook_delivery
+    """Stop delivering to an endpoint: its pending deliveries fail (replayable later).
 
+    Flushed, not committed: the caller's transaction decides.
+    """
     endpoint.status, endpoint.disabled_reason = "disabled", reason[:200]
-    webhook_delivery.fail_pending(endpoint.id, "The endpoint was disabled: " + reason)
+    error = ("The endpoint was disabled: " + reason)[:1000]
+    db.session.execute(
+        sa_update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
+        .values(status="failed", next_attempt_at=None, last_error=error, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
 
 
 def delete(partner_id: str, environment: str, endpoint_id: str) -> dict:
@@ -237,35 +244,3 @@ def remove_platform_endpoint(partner_id: str, environment: str) -> str | None:
     db.session.delete(endpoint)
     tx.commit()
     return endpoint.id
-
-
-# --- the event log -------------------------------------------------------------------------
-
-
-def list_events(partner_id: str, environment: str, *, event_type: str | None = None,
-                created_gte: datetime | None = None, created_lte: datetime | None = None,
-                limit: int = 20, cursor: str | None = None) -> Page:
-    """A page of events, newest first; times compare at the second shown."""
-    statement = select(Event).where(Event.partner_id == partner_id,
-                                    Event.environment == environment)
-    if event_type is not None:
-        statement = statement.where(Event.type == event_type)
-    if created_gte is not None:
-        statement = statement.where(Event.created_at >= created_gte)
-    if created_lte is not None:
-        if created_lte.microsecond == 0:  # `lte` 14:22:17Z includes 14:22:17.900
-            created_lte += timedelta(seconds=1)
-            statement = statement.where(Event.created_at < created_lte)
-        else:
-            statement = statement.where(Event.created_at <= created_lte)
-    return paginate(statement, Event.id, limit, cursor)
-
-
-def get_event(partner_id: str, environment: str, event_id: str) -> Event:
-    """One event; 404 for another partner's or environment's."""
-    event = db.session.scalar(select(Event).where(
-        Event.partner_id == partner_id, Event.environment == environment,
-        Event.id == event_id))
-    if event is None:
-        raise ApiError("not_found", f"No event {event_id}.", param="id")
-    return event

@@ -17,6 +17,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import isoformat
+from app.services import events, tx
 from app.services.pagination import Page, paginate
 from app.services.webhooks import endpoints as webhooks
 from app.services.webhooks.delivery import create_deliveries, subscribes
@@ -79,7 +80,7 @@ def _enabled(endpoint: WebhookEndpoint) -> WebhookEndpoint:
 def redeliver(partner_id: str, environment: str, event_id: str,
               endpoint_id: str | None = None) -> list[WebhookDelivery]:
     """Send an event again: to one endpoint, or to every enabled endpoint that takes it."""
-    event = webhooks.get_event(partner_id, environment, event_id)
+    event = events.get(partner_id, environment, event_id)
     if endpoint_id is not None:
         endpoint = webhooks.get(partner_id, environment, endpoint_id, param="endpoint_id")
         if endpoint.status != "enabled" or not subscribes(endpoint, event.type):
@@ -89,7 +90,9 @@ def redeliver(partner_id: str, environment: str, event_id: str,
     else:
         endpoints = [e for e in webhooks.all_endpoints(partner_id, environment)
                      if e.status == "enabled" and subscribes(e, event.type)]
-    return _load(create_deliveries(event, endpoints))
+    created = create_deliveries(event, endpoints)
+    tx.commit()
+    return _load(created)
 
 
 def replay(partner_id: str, environment: str, endpoint_id: str,
@@ -106,7 +109,9 @@ def replay(partner_id: str, environment: str, endpoint_id: str,
     if delivery.status == "pending":
         raise ApiError("conflict", f"Delivery {delivery.id} is still pending.",
                        param="delivery_id")
-    [new] = _load(create_deliveries(db.session.get(Event, delivery.event_id), [endpoint]))
+    created = create_deliveries(db.session.get(Event, delivery.event_id), [endpoint])
+    tx.commit()
+    [new] = _load(created)
     return new
 
 
@@ -117,7 +122,7 @@ def replay_failed_since(partner_id: str, environment: str, endpoint_id: str,
     remain (the same call again replays the next batch)."""
     endpoint = _enabled(webhooks.get(partner_id, environment, endpoint_id))
     newer = aliased(WebhookDelivery)
-    events = db.session.scalars(
+    failed = db.session.scalars(
         select(Event).join(WebhookDelivery, WebhookDelivery.event_id == Event.id).where(
             WebhookDelivery.partner_id == partner_id, WebhookDelivery.environment == environment,
             WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "failed",
@@ -126,9 +131,10 @@ def replay_failed_since(partner_id: str, environment: str, endpoint_id: str,
                                     newer.event_id == WebhookDelivery.event_id,
                                     newer.id > WebhookDelivery.id).exists(),
         ).order_by(Event.id).limit(REPLAY_BATCH + 1)).unique().all()
-    for event in events[:REPLAY_BATCH]:
+    for event in failed[:REPLAY_BATCH]:
         create_deliveries(event, [endpoint])
-    return min(len(events), REPLAY_BATCH), len(events) > REPLAY_BATCH
+    tx.commit()
+    return min(len(failed), REPLAY_BATCH), len(failed) > REPLAY_BATCH
 
 
 def _load(ids: list[str]) -> list[WebhookDelivery]:
