@@ -16,6 +16,7 @@ from app.models.base import utcnow
 from app.services import dispatch, events, tx
 from app.services.webhooks import delivery as webhook_delivery
 from app.services.webhooks import endpoints as webhooks
+from tests.helpers import set_config
 
 PUBLIC_URL = "https://93.184.215.14/hooks/switchboard"
 FIELDS = ["id", "object", "url", "description", "event_types", "status", "disabled_reason",
@@ -122,7 +123,7 @@ def test_urls_that_are_not_public_https_are_refused(api, url, why):
 
 def test_the_allow_list_admits_a_private_network_and_http_only_when_enabled(app, api,
                                                                             monkeypatch):
-    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
+    set_config(monkeypatch, app, "WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
     assert _create(api, url="https://127.0.0.1:8443/hook")["url"] == (
         "https://127.0.0.1:8443/hook")
     assert api.post("/webhook_endpoints",
