@@ -73,6 +73,13 @@ class Config:
     AGENT_PUSH_FCM_CREDENTIALS = ""
     # Seconds before retries 1, 2, ... of a push that failed transiently (one entry each).
     AGENT_PUSH_RETRY_DELAYS = (10.0, 60.0, 300.0)
+    # Retention: the workers purge expired rows at most every PURGE_INTERVAL_SECONDS, at most
+    # PURGE_BATCH rows of each kind per run. Idempotency records always go after 24 hours.
+    PURGE_INTERVAL_SECONDS = 300
+    PURGE_BATCH = 1000
+    MOBILE_TOKEN_RETENTION_DAYS = 7
+    WEBHOOK_ATTEMPT_RETENTION_DAYS = 30
+    AUDIT_RETENTION_DAYS = 365
     # How long a request may hold its Idempotency-Key before another may take it over.
     IDEMPOTENCY_LOCK_SECONDS = 60
 
