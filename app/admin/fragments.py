@@ -46,7 +46,7 @@ def composer_context(scope: Scope, thread: threads.Thread, text: str = "",
     if conversation.channel == "whatsapp":
         whatsapp_templates = templates.list_templates(
             scope.partner_id, scope.environment, channel="whatsapp", limit=100).items
-    template_id = template_id or request.args.get("template") or None
+    template_id = template_id or request.args.get("template_id") or None
     chosen = next((t for t in whatsapp_templates if t.id == template_id), None)
     return {"channel": channel, "free_text": window, "text": text,
             "segments": count_segments(text) if conversation.channel == "sms" and text else None,
@@ -88,7 +88,7 @@ def contact_changed_html(principal: Principal, response: Response) -> Response:
     scope = scope_of(principal)
     conversation_id = request.form.get("conversation_id")
     context = thread_context(scope, conversation_id)
-    return Response(render_template("admin/inbox/_contact.html", scope=scope, **context))
+    return Response(render_template("admin/inbox/_contact_body.html", scope=scope, **context))
 
 
 def contact_erased_html(principal: Principal, response: Response) -> Response:
