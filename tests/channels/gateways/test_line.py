@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import partial
 
 import pytest
 from sqlalchemy import select
 from werkzeug import Response
 
-from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
+from app.channels.gateways import InvalidSignature
 from app.channels.gateways.line import LineAdapter, retry_key, signature
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.helpers import gateway_config, outbound
 
 ACCESS_TOKEN = "line-channel-access-token"
 SECRET = "line-channel-secret"
@@ -37,16 +39,10 @@ def line(app, tenant, httpserver):
         return gateway.id
 
 
-def _config(httpserver, credentials=None):
-    return GatewayConfig("gw_test", "line", "line", "live", httpserver.url_for("/").rstrip("/"),
-                         credentials if credentials is not None else
-                         {"channel_access_token": ACCESS_TOKEN, "channel_secret": SECRET}, {})
-
-
-def _outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C"):
-    return Outbound(message_id=message_id, channel="line", to=USER, from_=None,
-                    text="Your parcel arrives today", subject=None, html=None, title=None,
-                    template=None, language=None, variables={}, attempt=0)
+# This module's gateway and send: the shared builders with LINE values.
+_config = partial(gateway_config, "line", channel="line",
+                  credentials={"channel_access_token": ACCESS_TOKEN, "channel_secret": SECRET})
+_outbound = partial(outbound, "line", to=USER, text="Your parcel arrives today")
 
 
 def _accepts(httpserver, sent_id="461230966842064897"):
@@ -202,4 +198,4 @@ def test_a_gateway_without_a_channel_secret_trusts_no_webhook(app, httpserver):
 
         with pytest.raises(InvalidSignature):
             LineAdapter().parse_callback(request, _config(
-                httpserver, {"channel_access_token": ACCESS_TOKEN}))
+                httpserver, credentials={"channel_access_token": ACCESS_TOKEN}))

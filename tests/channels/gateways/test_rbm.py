@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from functools import partial
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -20,11 +21,12 @@ from sqlalchemy import select
 from ulid import ULID
 from werkzeug import Response
 
-from app.channels.gateways import GatewayConfig, Inbound, InvalidSignature, Outbound, google_api
+from app.channels.gateways import Inbound, InvalidSignature, google_api
 from app.channels.gateways.rbm import RbmAdapter, rbm_message_id, signature
 from app.extensions import db
 from app.models import Message, MessageEvent
 from app.services.messaging import gateways
+from tests.helpers import gateway_config, outbound
 
 TOKEN = "ya29.rbm-access-token"
 CLIENT_TOKEN = "SJENCPGJESMGUFPY"
@@ -58,16 +60,11 @@ def rbm(app, tenant, httpserver):
                                     settings={"agent_id": AGENT_ID}).id
 
 
-def _config(httpserver, credentials=None, **settings) -> GatewayConfig:
-    return GatewayConfig("gw_test", "rbm", "rcs", "live", httpserver.url_for("/").rstrip("/"),
-                         credentials or {"access_token": TOKEN, "client_token": CLIENT_TOKEN},
-                         {"agent_id": AGENT_ID, **settings})
-
-
-def _outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C") -> Outbound:
-    return Outbound(message_id=message_id, channel="rcs", to=TO, from_=None, text="Hi there",
-                    subject=None, html=None, title=None, template=None, language=None,
-                    variables={}, attempt=0)
+# This module's gateway and send: the shared builders with RBM values.
+_config = partial(gateway_config, "rbm", channel="rcs",
+                  credentials={"access_token": TOKEN, "client_token": CLIENT_TOKEN},
+                  settings={"agent_id": AGENT_ID})
+_outbound = partial(outbound, "rcs", to=TO, text="Hi there")
 
 
 def _google_error(status_code, status, message="error"):
@@ -186,8 +183,7 @@ def test_already_exists_means_an_earlier_attempt_went_through(app_ctx, httpserve
 
 
 def test_unreachable_rbm_is_transient(app_ctx):
-    config = GatewayConfig("gw_test", "rbm", "rcs", "live", "http://127.0.0.1:9",
-                           {"access_token": TOKEN}, {"agent_id": AGENT_ID})
+    config = _config("http://127.0.0.1:9", credentials={"access_token": TOKEN})
     assert RbmAdapter().send(_outbound(), config).failure == "transient"
 
 
@@ -223,7 +219,8 @@ def test_service_account_jwt_is_exchanged_once_for_a_bearer_token(app_ctx, https
     config = _config(httpserver, credentials={"service_account": json.dumps(account)},
                      token_url=httpserver.url_for("/token"))
     assert RbmAdapter().send(_outbound(), config).accepted
-    assert RbmAdapter().send(_outbound("msg_01HNQX2P8Y9R3T4V5W6Z7A8B9D"), config).accepted
+    second = _outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9D")
+    assert RbmAdapter().send(second, config).accepted
     token_requests = [r for r, _ in httpserver.log if r.path == "/token"]
     assert len(token_requests) == 1  # cached for the second send
     form = token_requests[0].form

@@ -7,15 +7,17 @@ callbacks signed with `X-Viber-Content-Signature`: receipts and inbound messages
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 from sqlalchemy import select
 
-from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
+from app.channels.gateways import InvalidSignature
 from app.channels.gateways.viber import ViberAdapter, signature
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.helpers import gateway_config, outbound
 
 TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"
 USER = "01234567890A="
@@ -34,17 +36,10 @@ def viber(app, tenant, httpserver):
         return gateway.id
 
 
-def _config(httpserver, settings=None, credentials=None):
-    return GatewayConfig("gw_test", "viber", "viber", "live",
-                         httpserver.url_for("/").rstrip("/"),
-                         {"auth_token": TOKEN} if credentials is None else credentials,
-                         {"sender_name": "Acme"} if settings is None else settings)
-
-
-def _outbound(from_=None):
-    return Outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C", channel="viber", to=USER,
-                    from_=from_, text="Your table is ready", subject=None, html=None,
-                    title=None, template=None, language=None, variables={}, attempt=0)
+# This module's gateway and send: the shared builders with Viber values.
+_config = partial(gateway_config, "viber", channel="viber", credentials={"auth_token": TOKEN},
+                  settings={"sender_name": "Acme"})
+_outbound = partial(outbound, "viber", to=USER, text="Your table is ready")
 
 
 def _answers(httpserver, body):

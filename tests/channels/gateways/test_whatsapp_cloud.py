@@ -8,18 +8,20 @@ subscription handshake, and status and inbound webhooks through `/hooks/<gateway
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 from flask import request as flask_request
 from sqlalchemy import select
 from werkzeug import Response
 
-from app.channels.gateways import GatewayConfig, Inbound, InvalidSignature, Outbound
+from app.channels.gateways import Inbound, InvalidSignature
 from app.channels.gateways.meta_graph import signature_256
 from app.channels.gateways.whatsapp_cloud import WhatsAppCloudAdapter, request_body
 from app.extensions import db
 from app.models import Contact, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.helpers import gateway_config, outbound
 
 PHONE_NUMBER_ID = "106540352242922"
 TOKEN = "EAAG-whatsapp-access-token"
@@ -41,18 +43,10 @@ def whatsapp(app, tenant, httpserver):
         return gateway.id
 
 
-def _config(httpserver, **settings) -> GatewayConfig:
-    return GatewayConfig("gw_test", "whatsapp_cloud", "whatsapp", "live",
-                         httpserver.url_for("/").rstrip("/"), dict(CREDENTIALS),
-                         {"phone_number_id": PHONE_NUMBER_ID, **settings})
-
-
-def _outbound(**fields) -> Outbound:
-    values = {"message_id": "msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C", "channel": "whatsapp",
-              "to": "+15551234567", "from_": None, "text": None, "subject": None, "html": None,
-              "title": None, "template": None, "language": None, "variables": {}, "attempt": 0}
-    values.update(fields)
-    return Outbound(**values)
+# This module's gateway and send: the shared builders with WhatsApp Cloud values.
+_config = partial(gateway_config, "whatsapp_cloud", channel="whatsapp", credentials=CREDENTIALS,
+                  settings={"phone_number_id": PHONE_NUMBER_ID})
+_outbound = partial(outbound, "whatsapp", to="+15551234567")
 
 
 def _graph_accepts(httpserver, wamid="wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"):
@@ -171,8 +165,7 @@ def test_api_version_setting_changes_the_path(app_ctx, httpserver):
 
 
 def test_gateway_without_phone_number_id_fails_permanently(app_ctx, httpserver):
-    config = GatewayConfig("gw_test", "whatsapp_cloud", "whatsapp", "live",
-                           httpserver.url_for("/"), dict(CREDENTIALS), {})
+    config = _config(httpserver.url_for("/"), settings={})
     result = WhatsAppCloudAdapter().send(_outbound(text="x"), config)
     assert result.failure == "permanent" and "phone_number_id" in result.error
     assert len(httpserver.log) == 0
@@ -217,9 +210,7 @@ def test_5xx_without_graph_error_json_is_transient(app_ctx, httpserver):
 
 
 def test_unreachable_graph_is_transient(app_ctx):
-    config = GatewayConfig("gw_test", "whatsapp_cloud", "whatsapp", "live",
-                           "http://127.0.0.1:9", dict(CREDENTIALS),
-                           {"phone_number_id": PHONE_NUMBER_ID})
+    config = _config("http://127.0.0.1:9")
     result = WhatsAppCloudAdapter().send(_outbound(text="x"), config)
     assert result.failure == "transient" and "unreachable" in result.error
 
