@@ -15,10 +15,11 @@ from flask import request as flask_request
 from sqlalchemy import select
 
 from app.channels.gateways import Inbound, InvalidSignature
-from app.channels.gateways.meta_graph import MetaGraphAdapter, signature_256
+from app.channels.gateways.meta_graph import MetaGraphAdapter
 from app.extensions import db
 from app.models import Contact, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
 from tests.helpers import gateway_config, outbound
 
 PAGE_ID = "104729558376284"
@@ -65,7 +66,7 @@ def _accepts(httpserver, mid="m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfi
 
 def _webhook(client, gateway_id, payload, secret=APP_SECRET, signed=True):
     body = json.dumps(payload).encode()
-    headers = {"X-Hub-Signature-256": signature_256(secret, body)} if signed else {}
+    headers = {"X-Hub-Signature-256": _signing.meta(secret, body)} if signed else {}
     return client.post(f"/hooks/{gateway_id}", data=body, content_type="application/json",
                        headers=headers)
 
@@ -83,7 +84,7 @@ def _event(**body) -> dict:
 def _parse(app, httpserver, payload, channel="messenger"):
     body = json.dumps(payload).encode()
     with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers={
-            "X-Hub-Signature-256": signature_256(APP_SECRET, body)}):
+            "X-Hub-Signature-256": _signing.meta(APP_SECRET, body)}):
         return MetaGraphAdapter().parse_callback(flask_request,
                                                  _config(httpserver, channel=channel))
 
@@ -203,7 +204,7 @@ def test_forged_or_unsigned_webhook_is_401(app, client, tenant, messenger, https
 
 def test_bad_and_missing_signatures_raise_invalid_signature(app, httpserver):
     body = json.dumps(_entry(_event(delivery={"mids": ["m_1"], "watermark": 1}))).encode()
-    for headers in ({"X-Hub-Signature-256": signature_256("wrong", body)}, {},
+    for headers in ({"X-Hub-Signature-256": _signing.meta("wrong", body)}, {},
                     {"X-Hub-Signature-256": "sha256="}):
         with app.test_request_context("/hooks/gw_test", method="POST", data=body,
                                       headers=headers), pytest.raises(InvalidSignature):
@@ -214,7 +215,7 @@ def test_gateway_without_app_secret_refuses_every_webhook(app, httpserver):
     body = json.dumps(_entry()).encode()
     config = _config(credentials={"page_access_token": PAGE_TOKEN})
     with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers={
-            "X-Hub-Signature-256": signature_256("", body)}), pytest.raises(InvalidSignature):
+            "X-Hub-Signature-256": _signing.meta("", body)}), pytest.raises(InvalidSignature):
         MetaGraphAdapter().parse_callback(flask_request, config)
 
 

@@ -26,10 +26,10 @@ from sqlalchemy import select
 
 from app.channels.gateways import InvalidSignature
 from app.channels.gateways.smtp import SmtpAdapter
-from app.channels.gateways.webchat import signature
 from app.extensions import db
 from app.models import Event, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
 from tests.helpers import free_port, gateway_config, outbound
 
 USER, PASSWORD, SECRET = "relay-user", "relay-pass", "bounce-hook-secret"
@@ -168,7 +168,7 @@ def _notice(client, gateway_id, payload, secret=SECRET, header=None):
     if header is not None:
         headers["X-Switchboard-Signature"] = header
     elif secret is not None:
-        headers["X-Switchboard-Signature"] = signature(secret, body)
+        headers["X-Switchboard-Signature"] = _signing.switchboard(secret, body)
     return client.post(f"/hooks/{gateway_id}", data=body, headers=headers)
 
 
@@ -380,7 +380,7 @@ def test_forged_or_missing_signature_is_401_and_changes_nothing(app, client, ten
 def test_parse_callback_raises_invalid_signature_for_another_secret(app):
     body = json.dumps({"message_id": "<x@y>", "type": "bounce"}).encode()
     with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers={
-            "X-Switchboard-Signature": signature("another-secret", body)}):
+            "X-Switchboard-Signature": _signing.switchboard("another-secret", body)}):
         from flask import request
 
         with pytest.raises(InvalidSignature):

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from app.channels.gateways import InvalidSignature
-from app.channels.gateways.viber import ViberAdapter, signature
+from app.channels.gateways.viber import ViberAdapter
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
 from tests.helpers import gateway_config, outbound
 
 TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"
@@ -55,7 +56,7 @@ def _callback(client, gateway_id, event, token=TOKEN, sign=True):
     body = json.dumps(event).encode()
     headers = {"Content-Type": "application/json"}
     if sign:
-        headers["X-Viber-Content-Signature"] = signature(token, body)
+        headers["X-Viber-Content-Signature"] = _signing.viber(token, body)
     return client.post(f"/hooks/{gateway_id}", data=body, headers=headers)
 
 
@@ -211,7 +212,7 @@ def test_the_signature_covers_the_exact_body(app, httpserver):
     body = b'{"event": "delivered", "message_token": 1}'
     tampered = b'{"event": "failed", "message_token": 1}'
     with app.test_request_context("/hooks/gw_test", method="POST", data=tampered, headers={
-            "X-Viber-Content-Signature": signature(TOKEN, body)}):
+            "X-Viber-Content-Signature": _signing.viber(TOKEN, body)}):
         from flask import request
 
         with pytest.raises(InvalidSignature):

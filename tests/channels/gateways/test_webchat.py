@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from app.channels.gateways import InvalidSignature
-from app.channels.gateways.webchat import WebchatAdapter, signature
+from app.channels.gateways.webchat import WebchatAdapter
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
 from tests.helpers import gateway_config, outbound
 
 SECRET = "widget-backend-secret"
@@ -39,7 +40,7 @@ def _post(client, gateway_id, payload, secret=SECRET, header=None, raw=None):
     if header is not None:
         headers["X-Switchboard-Signature"] = header
     elif secret is not None:
-        headers["X-Switchboard-Signature"] = signature(secret, body)
+        headers["X-Switchboard-Signature"] = _signing.switchboard(secret, body)
     return client.post(f"/hooks/{gateway_id}", data=body, headers=headers)
 
 
@@ -133,8 +134,8 @@ def test_forged_or_missing_signature_is_401_and_records_nothing(app, client, web
 
 def test_a_gateway_without_a_webhook_secret_trusts_no_callback(app):
     body = b'{"type": "read", "message_id": "msg_x"}'
-    with app.test_request_context("/hooks/gw_test", method="POST", data=body,
-                                  headers={"X-Switchboard-Signature": signature("", body)}):
+    headers = {"X-Switchboard-Signature": _signing.switchboard("", body)}
+    with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers=headers):
         from flask import request
 
         with pytest.raises(InvalidSignature):

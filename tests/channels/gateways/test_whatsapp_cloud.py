@@ -16,11 +16,11 @@ from sqlalchemy import select
 from werkzeug import Response
 
 from app.channels.gateways import Inbound, InvalidSignature
-from app.channels.gateways.meta_graph import signature_256
 from app.channels.gateways.whatsapp_cloud import WhatsAppCloudAdapter, request_body
 from app.extensions import db
 from app.models import Contact, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
 from tests.helpers import gateway_config, outbound
 
 PHONE_NUMBER_ID = "106540352242922"
@@ -68,7 +68,7 @@ def _graph_error(code, message="error", status=400, subcode=None):
 
 def _webhook(client, gateway_id, payload, secret=APP_SECRET, signed=True):
     body = json.dumps(payload).encode()
-    headers = {"X-Hub-Signature-256": signature_256(secret, body)} if signed else {}
+    headers = {"X-Hub-Signature-256": _signing.meta(secret, body)} if signed else {}
     return client.post(f"/hooks/{gateway_id}", data=body, content_type="application/json",
                        headers=headers)
 
@@ -289,11 +289,11 @@ def test_forged_or_unsigned_webhook_is_401_and_writes_nothing(app, client, tenan
 def test_signature_is_checked_over_the_raw_body(app, httpserver):
     adapter, config = WhatsAppCloudAdapter(), _config(httpserver)
     body = json.dumps(_status("wamid.x", "delivered")).encode()
-    good = signature_256(APP_SECRET, body)
+    good = _signing.meta(APP_SECRET, body)
     with app.test_request_context("/hooks/gw_test", method="POST", data=body,
                                   headers={"X-Hub-Signature-256": good}):
         assert [u.status for u in adapter.parse_callback(flask_request, config)] == ["delivered"]
-    for headers in ({"X-Hub-Signature-256": signature_256("other", body)}, {},
+    for headers in ({"X-Hub-Signature-256": _signing.meta("other", body)}, {},
                     {"X-Hub-Signature-256": good.removeprefix("sha256=")}):
         with app.test_request_context("/hooks/gw_test", method="POST", data=body,
                                       headers=headers), pytest.raises(InvalidSignature):
@@ -320,7 +320,7 @@ def test_callback_parsing_maps_statuses_and_messages(app, httpserver):
                      {"id": "wamid.out", "status": "deleted", "timestamp": "1750000001"}]})
     body = json.dumps(payload).encode()
     with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers={
-            "X-Hub-Signature-256": signature_256(APP_SECRET, body)}):
+            "X-Hub-Signature-256": _signing.meta(APP_SECRET, body)}):
         items = WhatsAppCloudAdapter().parse_callback(flask_request, _config(httpserver))
     update, first, second = items
     assert update.provider_message_id == "wamid.out" and update.status == "delivered"
@@ -336,7 +336,7 @@ def test_changes_for_another_phone_number_are_ignored(app, httpserver):
     payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999"
     body = json.dumps(payload).encode()
     with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers={
-            "X-Hub-Signature-256": signature_256(APP_SECRET, body)}):
+            "X-Hub-Signature-256": _signing.meta(APP_SECRET, body)}):
         assert WhatsAppCloudAdapter().parse_callback(flask_request, _config(httpserver)) == []
 
 
