@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import base64
 import json
-import time
-from email.utils import formatdate
+from datetime import UTC, datetime
 from functools import partial
+from types import SimpleNamespace
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -116,12 +116,14 @@ def test_quota_exceeded_is_transient_and_honours_retry_after(app_ctx, httpserver
     assert "QUOTA_EXCEEDED" in result.error
 
 
-def test_retry_after_may_be_an_http_date(app_ctx, httpserver):
-    later = formatdate(time.time() + 120, usegmt=True)
+def test_retry_after_may_be_an_http_date(app_ctx, httpserver, monkeypatch):
+    now = datetime(2026, 5, 23, 14, 0, 0, tzinfo=UTC).timestamp()
+    monkeypatch.setattr(google_api, "time", SimpleNamespace(time=lambda: now))  # a fixed clock
     httpserver.expect_request(SEND_PATH).respond_with_response(
-        _fcm_error(503, "UNAVAILABLE", "UNAVAILABLE", retry_after=later))
+        _fcm_error(503, "UNAVAILABLE", "UNAVAILABLE",
+                   retry_after="Sat, 23 May 2026 14:02:00 GMT"))
     result = FcmAdapter().send(_outbound(), _config(httpserver))
-    assert result.failure == "transient" and 100 <= result.retry_after_seconds <= 120
+    assert result.failure == "transient" and result.retry_after_seconds == 120
 
 
 def test_unregistered_token_fails_and_refunds(app, tenant, fcm, httpserver, drain):
