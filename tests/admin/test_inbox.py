@@ -90,7 +90,9 @@ def test_unread_counts_are_each_agents_own(app, team):
     def unread(browser) -> str | None:
         page = browser.get("/admin/inbox").get_data(as_text=True)
         row = page.split(f'id="row-{cid}"')[1].split("</li>")[0]
-        return row.split('class="unread" aria-label="')[1].split(" ")[0] if "unread" in row else None
+        if 'class="unread"' not in row:
+            return None
+        return row.split('class="unread" aria-label="')[1].split(" ")[0]
 
     assert unread(agent) == "2" and unread(other) == "2"
     agent.get(f"/admin/conversations/{cid}")

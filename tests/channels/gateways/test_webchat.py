@@ -9,11 +9,13 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
-from app.channels.gateways.webchat import WebchatAdapter, signature
+from app.channels.gateways import InvalidSignature
+from app.channels.gateways.webchat import WebchatAdapter
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
+from tests.helpers import gateway_config, outbound
 
 SECRET = "widget-backend-secret"
 VISITOR = "vis_8f2c1e"
@@ -38,7 +40,7 @@ def _post(client, gateway_id, payload, secret=SECRET, header=None, raw=None):
     if header is not None:
         headers["X-Switchboard-Signature"] = header
     elif secret is not None:
-        headers["X-Switchboard-Signature"] = signature(secret, body)
+        headers["X-Switchboard-Signature"] = _signing.switchboard(secret, body)
     return client.post(f"/hooks/{gateway_id}", data=body, headers=headers)
 
 
@@ -57,12 +59,9 @@ def _statuses(app, message_id):
 
 
 def test_send_is_accepted_with_the_message_id_and_nothing_scheduled(app_ctx):
-    outbound = Outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C", channel="webchat",
-                        to=VISITOR, from_=None, text="hello", subject=None, html=None,
-                        title=None, template=None, language=None, variables={}, attempt=0)
-    result = WebchatAdapter().send(outbound, GatewayConfig("gw_test", "webchat", "webchat",
-                                                           "live", None, {}, {}))
-    assert result.accepted and result.provider_message_id == outbound.message_id
+    send = outbound("webchat", VISITOR, text="hello")
+    result = WebchatAdapter().send(send, gateway_config("webchat", channel="webchat"))
+    assert result.accepted and result.provider_message_id == send.message_id
     assert result.scheduled == []
 
 
@@ -135,13 +134,13 @@ def test_forged_or_missing_signature_is_401_and_records_nothing(app, client, web
 
 def test_a_gateway_without_a_webhook_secret_trusts_no_callback(app):
     body = b'{"type": "read", "message_id": "msg_x"}'
-    with app.test_request_context("/hooks/gw_test", method="POST", data=body,
-                                  headers={"X-Switchboard-Signature": signature("", body)}):
+    headers = {"X-Switchboard-Signature": _signing.switchboard("", body)}
+    with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers=headers):
         from flask import request
 
         with pytest.raises(InvalidSignature):
-            WebchatAdapter().parse_callback(request, GatewayConfig(
-                "gw_test", "webchat", "webchat", "live", None, {}, {}))
+            WebchatAdapter().parse_callback(request,
+                                            gateway_config("webchat", channel="webchat"))
 
 
 @pytest.mark.parametrize(("payload", "param"), [
