@@ -66,7 +66,9 @@ def conversation(conversation_id: str):
     context = fragments.thread_context(scope, conversation_id)
     threads.mark_read(scope.partner_id, scope.environment, scope.user.id, conversation_id)
     if request.headers.get("HX-Request") == "true":
-        response = Response(render_template("admin/inbox/_open.html", scope=scope, **context))
+        row = threads.row(scope.partner_id, scope.environment, scope.user.id, conversation_id)
+        response = Response(render_template("admin/inbox/_open.html", scope=scope, row=row,
+                                            **context))
         response.headers["Vary"] = "HX-Request"
         return response
     return fragment_or_page("admin/inbox/index.html", None, scope=scope,

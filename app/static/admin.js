@@ -72,6 +72,18 @@
     });
   });
 
+  // The row just opened is the selected one.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("#conversation-list .conv-link");
+    if (!link) { return; }
+    document.querySelectorAll("#conversation-list .row.is-selected").forEach(function (row) {
+      row.classList.remove("is-selected");
+      row.querySelector(".conv-link").removeAttribute("aria-current");
+    });
+    link.closest(".row").classList.add("is-selected");
+    link.setAttribute("aria-current", "true");
+  });
+
   // The thread stays at its newest line while the agent is there; reading back up, it stays put.
   function pinThreads() {
     document.querySelectorAll(".lines-wrap").forEach(function (wrap) {

@@ -106,6 +106,14 @@ def list_rows(partner_id: str, environment: str, user_id: str, *, view: str = "a
     return Page(rows, has_more, encode_cursor(rows[-1].conversation) if has_more else None)
 
 
+def row(partner_id: str, environment: str, user_id: str, conversation_id: str) -> Row:
+    """One conversation's list row, annotated as the list shows it."""
+    conversation = conversations.get(partner_id, environment, conversation_id)
+    found = Row(conversation, db.session.get(Contact, conversation.contact_id))
+    _annotate([found], partner_id, environment, user_id)
+    return found
+
+
 def _annotate(rows: list[Row], partner_id: str, environment: str, user_id: str) -> None:
     """Fill in each row's last message, assignee and unread count (three queries a page)."""
     ids = [row.conversation.id for row in rows]
