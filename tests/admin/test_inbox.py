@@ -313,3 +313,41 @@ def test_the_contact_pane_edits_name_and_attributes_in_place(app, team):
         "conversation_id": cid, "name": "New Name", "attributes.tier": ""},
         hx=True).get_data(as_text=True)
     assert "gold" not in removed
+
+
+def test_a_canned_reply_fills_the_composer(app, team):
+    from app.models import CannedReply
+
+    browser = sign_in(app, "agent@acme.example")
+    cid, _ = receive(app, team.partner_id, text="Opening hours?")
+    with app.app_context():
+        reply = CannedReply(partner_id=team.partner_id, environment="live", title="Hours",
+                            body="We are open 9 to 5, Monday to Friday.")
+        db.session.add(reply)
+        db.session.commit()
+        reply_id = reply.id
+    page = browser.get(f"/admin/conversations/{cid}").get_data(as_text=True)
+    assert "Hours" in page
+    filled = browser.get(f"/admin/conversations/{cid}/composer?canned={reply_id}",
+                         hx=True).get_data(as_text=True)
+    assert ">We are open 9 to 5, Monday to Friday.</textarea>" in filled
+    no_js = browser.get(f"/admin/conversations/{cid}?canned={reply_id}").get_data(as_text=True)
+    assert ">We are open 9 to 5, Monday to Friday.</textarea>" in no_js
+
+
+def test_a_pending_message_line_polls_itself_until_its_status_is_final(app, team):
+    browser = sign_in(app, "agent@acme.example")
+    cid, _ = receive(app, team.partner_id, text="Hi")
+    with app.app_context():
+        from app.services.inbox import inbox
+
+        message_id = inbox.reply(team.partner_id, "live", cid, "On it").id
+        db.session.commit()
+    pending = browser.get(f"/admin/messages/{message_id}", hx=True).get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' in pending and "Queued" in pending
+    with app.app_context():
+        db.session.execute(update(Message).where(Message.id == message_id)
+                           .values(status="delivered"))
+        db.session.commit()
+    final = browser.get(f"/admin/messages/{message_id}", hx=True).get_data(as_text=True)
+    assert "hx-trigger" not in final and "Delivered" in final
