@@ -1,18 +1,25 @@
-"""The RQ worker entry point: one app, preloaded; every job runs inside its app context."""
+"""The RQ worker entry point: one app, preloaded; every job runs in-process, inside its app
+context, on the process's own database and Redis connection pools.
+
+No fork per job: a forked work horse per job (RQ's default `Worker`) costs a fork, a new
+database connection and a new Redis connection for every job, which capped delivery at a few
+messages a second. Running jobs in the worker process is safe here because the delivery
+engine never relies on the horse: a message or webhook is claimed with a lease in the
+database, so a worker killed mid-job (whatever its class) leaves the lease to expire and
+the sweeper hands the work to another (tests/jobs/test_crash_recovery.py). Use several
+processes (`flask worker --processes N`, or several `flask worker`s) to use every core."""
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
-from rq import Worker
+from rq import SimpleWorker
 
 from app.extensions import db, redis_connection
 from app.services import maintenance
 
 
-class AppWorker(Worker):
-    """A forking RQ worker whose work horses inherit the preloaded Flask app.
+class AppWorker(SimpleWorker):
+    """An RQ worker running jobs in its own process, with the Flask app preloaded.
 
     Its periodic maintenance also sweeps for lost work and purges expired rows (see
     `app.services.maintenance`), so every running worker repairs what a crash or a Redis
@@ -44,10 +51,6 @@ class AppWorker(Worker):
 
     def perform_job(self, job, queue):
         with self.flask_app.app_context():
-            # In the forked work horse: never reuse the parent's pooled sockets.
-            if os.getpid() != self._parent_pid:
-                db.engine.dispose(close=False)
-                redis_connection.reset()
             try:
                 return super().perform_job(job, queue)
             finally:
@@ -60,7 +63,6 @@ def run_worker(app: Flask, queues: list[str], burst: bool = False) -> bool:
         connection = redis_connection.client
         db.engine.dispose()
     AppWorker.flask_app = app
-    AppWorker._parent_pid = os.getpid()
     interval = int(app.config["SWEEP_INTERVAL_SECONDS"])
     worker = AppWorker(queues, connection=connection, maintenance_interval=interval)
     return worker.work(burst=burst, with_scheduler=True)

@@ -24,7 +24,7 @@ import json
 import httpx
 from flask import current_app
 
-from app.channels.gateways.base import GatewayConfig, Outbound, SendResult
+from app.channels.gateways.base import GatewayConfig, Outbound, SendResult, http
 from app.channels.gateways.google_api import TokenError, bearer_token, error_of, retry_after
 
 DEFAULT_BASE_URL = "https://fcm.googleapis.com"
@@ -62,7 +62,7 @@ def post_message(gateway: GatewayConfig, message: dict) -> tuple[SendResult, str
         return SendResult(False, failure=exc.failure, error=f"fcm auth: {exc}"), ""
     base = (gateway.base_url or DEFAULT_BASE_URL).rstrip("/")
     try:
-        response = httpx.post(
+        response = http().post(
             f"{base}/v1/projects/{project_id}/messages:send", json={"message": message},
             headers={"Authorization": f"Bearer {token}"}, follow_redirects=False,
             timeout=float(current_app.config["GATEWAY_TIMEOUT_SECONDS"]))

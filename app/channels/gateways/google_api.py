@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from flask import current_app
 
-from app.channels.gateways.base import GatewayConfig
+from app.channels.gateways.base import GatewayConfig, http
 
 DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -104,7 +104,7 @@ def service_account_jwt(account: dict, audience: str, scope: str, now: int | Non
 def _exchange(account: dict, token_url: str, scope: str) -> tuple[str, int]:
     assertion = service_account_jwt(account, token_url, scope)
     try:
-        response = httpx.post(token_url, data={"grant_type": JWT_GRANT, "assertion": assertion},
+        response = http().post(token_url, data={"grant_type": JWT_GRANT, "assertion": assertion},
                               timeout=float(current_app.config["GATEWAY_TIMEOUT_SECONDS"]))
     except httpx.HTTPError as exc:
         raise TokenError("transient", f"token endpoint unreachable: {type(exc).__name__}"

@@ -31,6 +31,7 @@ from app.channels.gateways.base import (
     InvalidSignature,
     Outbound,
     SendResult,
+    http,
     json_object,
 )
 
@@ -61,7 +62,7 @@ class LineAdapter:
         key = retry_key(outbound.message_id)
         token = gateway.credentials.get("channel_access_token", "")
         try:
-            response = httpx.post(
+            response = http().post(
                 f"{base}/v2/bot/message/push",
                 json={"to": outbound.to,
                       "messages": [{"type": "text", "text": outbound.text or ""}]},

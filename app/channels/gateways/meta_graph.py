@@ -40,6 +40,7 @@ from app.channels.gateways.base import (
     Outbound,
     SendResult,
     StatusUpdate,
+    http,
     json_object,
 )
 
@@ -87,7 +88,7 @@ def hub_challenge(request, verify_token: str | None) -> str | None:
 def post_graph(url: str, token: str, payload: dict, label: str) -> httpx.Response | SendResult:
     """POST JSON with a bearer token; a transient SendResult when Meta cannot be reached."""
     try:
-        return httpx.post(url, json=payload, headers={"Authorization": f"Bearer {token}"},
+        return http().post(url, json=payload, headers={"Authorization": f"Bearer {token}"},
                           follow_redirects=False,
                           timeout=float(current_app.config["GATEWAY_TIMEOUT_SECONDS"]))
     except httpx.HTTPError as exc:

@@ -48,6 +48,7 @@ from app.channels.gateways.base import (
     Outbound,
     SendResult,
     StatusUpdate,
+    http,
 )
 from app.channels.gateways.google_api import TokenError, bearer_token, error_of, retry_after
 
@@ -86,7 +87,7 @@ class RbmAdapter:
             params["agentId"] = gateway.settings["agent_id"]
         base = (gateway.base_url or DEFAULT_BASE_URL).rstrip("/")
         try:
-            response = httpx.post(
+            response = http().post(
                 f"{base}/v1/phones/{outbound.to}/agentMessages", params=params,
                 json={"contentMessage": {"text": outbound.text or ""}},
                 headers={"Authorization": f"Bearer {token}"}, follow_redirects=False,

@@ -29,6 +29,7 @@ from app.channels.gateways.base import (
     InvalidSignature,
     Outbound,
     SendResult,
+    http,
     json_object,
 )
 
@@ -45,7 +46,7 @@ class TelegramAdapter:
         base = (gateway.base_url or DEFAULT_BASE_URL).rstrip("/")
         chat_id = _chat_id(outbound.to)
         try:
-            response = httpx.post(
+            response = http().post(
                 f"{base}/bot{token}/sendMessage",
                 json={"chat_id": chat_id, "text": outbound.text or ""},
                 follow_redirects=False,

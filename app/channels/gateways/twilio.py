@@ -24,6 +24,7 @@ from app.channels.gateways.base import (
     Outbound,
     SendResult,
     StatusUpdate,
+    http,
     json_object,
 )
 
@@ -58,7 +59,7 @@ class TwilioAdapter:
             form["From"] = sender
         form["StatusCallback"] = _hook_url(gateway.id)
         try:
-            response = httpx.post(
+            response = http().post(
                 f"{base}/2010-04-01/Accounts/{account}/Messages.json", data=form,
                 auth=(account, token), follow_redirects=False,
                 timeout=float(current_app.config["GATEWAY_TIMEOUT_SECONDS"]))

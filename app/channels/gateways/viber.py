@@ -29,6 +29,7 @@ from app.channels.gateways.base import (
     Outbound,
     SendResult,
     StatusUpdate,
+    http,
     json_object,
 )
 
@@ -71,7 +72,7 @@ class ViberAdapter:
         payload = {"receiver": outbound.to, "type": "text", "text": outbound.text or "",
                    "sender": sender}
         try:
-            response = httpx.post(
+            response = http().post(
                 f"{base}/pa/send_message", json=payload,
                 headers={AUTH_HEADER: gateway.credentials.get("auth_token", "")},
                 follow_redirects=False,

@@ -18,6 +18,7 @@ import httpx
 from flask import current_app
 from standardwebhooks.webhooks import Webhook
 
+from app.channels.gateways.base import tls_context
 from app.models import Event
 from app.models.base import isoformat
 from app.services.webhooks import ssrf
@@ -72,7 +73,8 @@ def post(url: str, message_id: str, payload: str, secrets: list[str]) -> Outcome
     timeout = float(current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
     started = time.perf_counter()
     try:
-        with (httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+        with (httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
+                           verify=tls_context()) as client,
               client.stream("POST", request_url, content=payload.encode("ascii"),
                             headers=headers, extensions=extensions) as response):
             latency = _ms(started)

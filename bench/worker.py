@@ -1,0 +1,148 @@
+"""worker_dispatch: messages/s from `queued` to `delivered` by the production worker, as a
+ratio of the no-op jobs/s RQ's SimpleWorker drains from the same Redis.
+
+Each message plays its whole sandbox lifecycle: the send job, the provider's receipt, and
+the dispatch of `message.sent` and `message.delivered` to a webhook endpoint on loopback
+(signed deliveries to a local receiver). Run: `python -m bench.worker [--messages N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from flask_migrate import upgrade
+from rq import SimpleWorker
+from sqlalchemy import func, select
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    received = 0
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        type(self).received += 1
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        return
+
+
+def _receiver() -> tuple[str, http.server.ThreadingHTTPServer]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/hook", server
+
+
+def settings() -> dict[str, str]:
+    """The environment of the benchmark's app and worker processes."""
+    env = {"SWITCHBOARD_ENV": "production", "SECRET_KEY": "b" * 40, "KEY_PEPPER": "p" * 40,
+           "SANDBOX_RECEIPT_DELAY": "0", "WEBHOOK_ALLOW_HTTP": "1",
+           "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8", "WEBHOOK_ALLOWED_PORTS": "1-65535",
+           "RATE_LIMIT_SANDBOX": "100000000"}
+    env.setdefault("INSTANCE_PATH", os.environ.get("INSTANCE_PATH")
+                   or tempfile.mkdtemp(prefix="switchboard-bench-"))
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    return env
+
+
+def noop_rate(app, jobs: int) -> float:
+    """No-op jobs per second drained by RQ's SimpleWorker (burst) on the app's Redis."""
+    from app.extensions import redis_connection
+    from app.services.queue import get_queue
+
+    with app.app_context():
+        queue = get_queue("default")
+        queue.empty()
+        with redis_connection.client.pipeline() as pipe:
+            for _ in range(jobs):
+                queue.enqueue("bench.noop.noop", pipeline=pipe)
+            pipe.execute()
+        worker = SimpleWorker([queue], connection=redis_connection.client)
+        started = time.perf_counter()
+        worker.work(burst=True, logging_level="WARNING")
+        return jobs / (time.perf_counter() - started)
+
+
+def dispatch_rate(app, messages: int, workers: int, env: dict) -> float:
+    """Messages/s from queued to delivered, webhooks included, by `flask worker`."""
+    from app import money
+    from app.extensions import db
+    from app.models import Message, WebhookDelivery
+    from app.services.messaging import messages as sending
+    from app.services.tenancy import partners
+    from app.services.webhooks import endpoints
+
+    url, server = _receiver()
+    with app.app_context():
+        partner = partners.create_partner(
+            "Bench", sandbox_balance_micros=money.to_micros("1000000")).partner
+        endpoints.create(partner.id, "sandbox", url, event_types=["message.sent",
+                                                                   "message.delivered"])
+        for _ in range(messages):
+            sending.send(partner.id, "sandbox", {"channel": "sms", "to": "+15005550006",
+                                                 "text": "benchmark"})
+        db.session.remove()
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"]
+    started = time.perf_counter()
+    procs = [subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for _ in range(workers)]
+    while True:
+        with app.app_context():
+            delivered = db.session.scalar(select(func.count(Message.id)).where(
+                Message.status == "delivered"))
+            done = db.session.scalar(select(func.count(WebhookDelivery.id)).where(
+                WebhookDelivery.status == "succeeded"))
+            db.session.remove()
+        if delivered >= messages and done >= 2 * messages:
+            break
+        if all(p.poll() is not None for p in procs):
+            for p in procs:  # the queues emptied: once more, then stop
+                p.wait()
+            procs = [subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        time.sleep(0.05)
+    took = time.perf_counter() - started
+    for p in procs:
+        p.wait(60)
+    server.shutdown()
+    return messages / took
+
+
+def run(messages: int = 200, workers: int = 1, noop_jobs: int = 2000) -> dict:
+    """Both rates and their ratio."""
+    env = settings()
+    os.environ.update(env)
+    from app import create_app
+
+    app = create_app()
+    with app.app_context():
+        upgrade(directory=os.path.join(app.root_path, "migrations"))
+    baseline = noop_rate(app, noop_jobs)
+    rate = dispatch_rate(app, messages, workers, env)
+    return {"noop_jobs_per_s": baseline, "messages_per_s": rate,
+            "worker_dispatch": rate / baseline}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    result = run(args.messages, args.workers)
+    print(f"no-op jobs/s (SimpleWorker): {result['noop_jobs_per_s']:.1f}")
+    print(f"messages/s queued→delivered: {result['messages_per_s']:.1f}")
+    print(f"worker_dispatch: {result['worker_dispatch']:.3f}")
