@@ -139,12 +139,15 @@ def demo_seed():
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 @click.option("--queue", "queues", multiple=True, help="Queues to serve (default: all).")
-def worker(burst, queues):
-    """Run an RQ worker with this app preloaded."""
+@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes to run (one per core uses the machine).")
+def worker(burst, queues, processes):
+    """Run an RQ worker with this app preloaded (jobs run in-process, no fork per job)."""
     from jobs.worker import run_worker
 
     app = current_app._get_current_object()
-    run_worker(app, list(queues) or list(app.config["RQ_QUEUES"]), burst=burst)
+    run_worker(app, list(queues) or list(app.config["RQ_QUEUES"]), burst=burst,
+               processes=processes)
 
 
 gateway_cli = AppGroup("gateway", help="Manage upstream provider gateways (operators).")

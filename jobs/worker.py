@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import Flask
 from rq import SimpleWorker
+from rq.worker_pool import WorkerPool
 
 from app.extensions import db, redis_connection
 from app.services import maintenance
@@ -27,6 +28,11 @@ class AppWorker(SimpleWorker):
     """
 
     flask_app: Flask
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("maintenance_interval",
+                          int(self.flask_app.config["SWEEP_INTERVAL_SECONDS"]))
+        super().__init__(*args, **kwargs)
 
     @property
     def dequeue_timeout(self) -> int:
@@ -57,12 +63,18 @@ class AppWorker(SimpleWorker):
                 db.session.remove()
 
 
-def run_worker(app: Flask, queues: list[str], burst: bool = False) -> bool:
-    """Run a worker on the named queues until stopped (or, with burst, until they are empty)."""
+def run_worker(app: Flask, queues: list[str], burst: bool = False, processes: int = 1) -> bool:
+    """Run a worker on the named queues until stopped (or, with burst, until they are empty).
+
+    With `processes` above one, RQ's WorkerPool forks that many workers (before any of them
+    opens a database connection) and starts a new one whenever one dies.
+    """
     with app.app_context():
         connection = redis_connection.client
         db.engine.dispose()
     AppWorker.flask_app = app
-    interval = int(app.config["SWEEP_INTERVAL_SECONDS"])
-    worker = AppWorker(queues, connection=connection, maintenance_interval=interval)
-    return worker.work(burst=burst, with_scheduler=True)
+    if processes > 1:
+        WorkerPool(queues, connection=connection, num_workers=processes,
+                   worker_class=AppWorker).start(burst=burst)
+        return True
+    return AppWorker(queues, connection=connection).work(burst=burst, with_scheduler=True)

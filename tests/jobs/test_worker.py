@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from datetime import timedelta
 
 from rq.job import Job
@@ -12,7 +14,7 @@ from app.models.base import utcnow
 from app.services import maintenance
 from app.services.queue import enqueue
 from tests.factories import make_partner
-from tests.jobs._workers import run_worker_to_completion, worker_env
+from tests.jobs._workers import COMMAND, run_worker_to_completion, worker_env
 
 
 def _record(partner_id: str, key: str, age: timedelta) -> None:
@@ -45,3 +47,23 @@ def test_a_worker_purges_expired_records_between_jobs_without_being_asked(app, a
     run_worker_to_completion(app, worker_env(app))  # nothing queued: maintenance only
     db.session.expire_all()
     assert [r.key for r in db.session.query(IdempotencyRecord)] == ["fresh"]
+
+
+def test_a_pool_of_worker_processes_plays_every_message_out(app, app_ctx, monkeypatch):
+    from sqlalchemy import select
+
+    from app.models import Message
+    from app.services.messaging import messages
+
+    provisioned = make_partner()
+    for n in range(6):
+        messages.send(provisioned.partner.id, "sandbox",
+                      {"channel": "sms", "to": "+15005550006", "text": f"pooled {n}"})
+    db.session.commit()
+    done = subprocess.run([*COMMAND, "--processes", "2"], env=worker_env(app),
+                          cwd=os.path.dirname(app.root_path), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Starting worker pool" in done.stdout + done.stderr
+    db.session.expire_all()
+    assert set(db.session.scalars(select(Message.status))) == {"delivered"}
