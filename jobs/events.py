@@ -7,7 +7,7 @@ from app.services import dispatch
 queue = "webhooks"
 
 
-def dispatch_event(event_id: str) -> str:
-    """Fan one event out to webhook endpoints and agents' phones (a no-op once done)."""
-    done = dispatch.dispatch(event_id)
+def dispatch_pending() -> str:
+    """Fan every undispatched event out to webhook endpoints and agents' phones."""
+    done = dispatch.dispatch_pending()
     return f"{len(done.deliveries)} deliveries, {len(done.pushes)} pushes"

@@ -1,10 +1,11 @@
 """The dispatch step: what happens once an event has committed, for every kind of listener.
 
-`events.record` enqueues `jobs.events.dispatch_event` after the change commits (and the
-sweeper enqueues it again for any event left undispatched). The step claims the event by
-setting its `dispatched_at`, so it runs once however often it is enqueued, and in that one
-transaction writes the event's webhook deliveries and picks the agents whose phones hear
-of it; their jobs are enqueued once it commits.
+`events.record` makes sure a `jobs.events.dispatch_pending` job is on its way after the
+change commits (and the sweeper does again for any event left undispatched). The job
+dispatches every pending event, a batch per transaction. Each event is claimed by setting
+its `dispatched_at`, so it is dispatched once however many jobs run, and in the claiming
+transaction its webhook deliveries are written and the agents whose phones hear of it are
+picked; their jobs are enqueued once it commits.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from app.services import events, tx
 from app.services.mobile import push as agent_push
 from app.services.webhooks import delivery as webhook_delivery
+
+BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -33,3 +36,20 @@ def dispatch(event_id: str) -> Dispatched:
     done = Dispatched(webhook_delivery.fan_out(event), agent_push.schedule_for_event(event))
     tx.commit()
     return done
+
+
+def dispatch_pending(batch: int = BATCH) -> Dispatched:
+    """Dispatch every event not yet dispatched, `batch` events per transaction."""
+    events.dispatch_starting()
+    done = Dispatched()
+    while True:
+        pending = events.undispatched(batch)
+        if not pending:
+            tx.end_read()
+            return done
+        for event_id in pending:
+            event = events.claim_for_dispatch(event_id)
+            if event is not None:  # else another dispatcher took it
+                done.deliveries.extend(webhook_delivery.fan_out(event))
+                done.pushes.extend(agent_push.schedule_for_event(event))
+        tx.commit()

@@ -1,20 +1,24 @@
 """The event outbox: events are written in the transaction of the change they report.
 
-Nothing here sends anything. Once the change commits, `record` enqueues the dispatch step
-(`app.services.dispatch`, by name) that fans the event out to webhooks and agents' phones.
-An event whose `dispatched_at` is still empty is due, so a crash or a Redis outage between
-commit and dispatch loses nothing: the sweeper enqueues the step again.
+Nothing here sends anything. Once the change commits, `record` makes sure a dispatch job
+(`app.services.dispatch`, enqueued by name) is on its way; that job fans out every event
+still undispatched, so a burst of events costs a few jobs, not one each. At most one such
+job waits in the queue at a time (a Redis flag the job clears as it starts). An event whose
+`dispatched_at` is still empty is due, so a crash or a Redis outage between commit and
+dispatch loses nothing: the sweeper schedules the dispatch again.
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 
+import redis
 from flask import current_app
 from sqlalchemy import select, update
 
 from app.errors import ApiError
-from app.extensions import db
+from app.extensions import db, redis_connection
 from app.models import Event
 from app.models.base import isoformat, utcnow
 from app.services import tx
@@ -32,6 +36,9 @@ EVENT_TYPES = {
     "contact.identified": "An inbound message was matched to an existing contact.",
 }
 SWEEP_LIMIT = 500
+# Set while a dispatch job waits in the queue; its TTL bounds a stale flag's delay.
+DISPATCH_QUEUED = "switchboard:dispatch:queued"
+DISPATCH_FLAG_TTL = 60
 
 
 def record(partner_id: str, environment: str, event_type: str, data: dict,
@@ -43,14 +50,32 @@ def record(partner_id: str, environment: str, event_type: str, data: dict,
                   object_id=object_id or data.get("id"))
     db.session.add(event)
     db.session.flush()
-    event_id = event.id
-    tx.after_commit(lambda: schedule_dispatch(event_id))
+    tx.after_commit(schedule_dispatch)
     return event
 
 
-def schedule_dispatch(event_id: str) -> None:
-    """Enqueue the dispatch step of an event (a lost enqueue is left to the sweeper)."""
-    enqueue_quietly("jobs.events.dispatch_event", event_id, queue="webhooks")
+def schedule_dispatch() -> None:
+    """Make sure a dispatch job is on its way: enqueue one unless one is already waiting."""
+    try:
+        if not redis_connection.client.set(DISPATCH_QUEUED, "1", nx=True, ex=DISPATCH_FLAG_TTL):
+            return
+    except redis.RedisError:
+        current_app.logger.warning("could not schedule the event dispatch; the sweeper will")
+        return
+    if enqueue_quietly("jobs.events.dispatch_pending", queue="webhooks") is None:
+        dispatch_starting()  # nothing is on its way after all
+
+
+def dispatch_starting() -> None:
+    """A dispatch job has started: events committed from now on schedule another one."""
+    with contextlib.suppress(redis.RedisError):  # else the flag expires by itself
+        redis_connection.client.delete(DISPATCH_QUEUED)
+
+
+def undispatched(limit: int) -> list[str]:
+    """Ids of committed events not yet dispatched, oldest first."""
+    return list(db.session.scalars(select(Event.id).where(Event.dispatched_at.is_(None))
+                                   .order_by(Event.id).limit(limit)))
 
 
 def claim_for_dispatch(event_id: str) -> Event | None:

@@ -37,8 +37,8 @@ def sweep() -> dict:
     for message_id in due:
         delivery.schedule_attempt(message_id)
     events_due = events.due_for_dispatch()
-    for event_id in events_due:
-        events.schedule_dispatch(event_id)
+    if events_due:
+        events.schedule_dispatch()
     deliveries_due = webhook_delivery.deliveries_due_for_sweep()
     for delivery_id in deliveries_due:
         webhook_delivery.schedule_delivery(delivery_id)

@@ -48,7 +48,7 @@ def _event(app, partner_id: str, environment: str = "live",
     with app.app_context():
         event = events.record(partner_id, environment, event_type,
                               {"id": "cnv_01HNQX2P8Y9R3T4V5W6Z7A8B9C", "object": "conversation"})
-        tx.commit()  # enqueues the fan-out
+        tx.commit()  # schedules the dispatch
         return event.id
 
 

@@ -42,7 +42,7 @@ def test_the_sweeper_fans_out_lost_events_and_resumes_expired_leases(app, tenant
                                                                      receiver):
     endpoint = _endpoint(tenant.live, receiver.url)
     local("STALE_QUEUED_SECONDS", 0)
-    with app.app_context():  # committed without its fan-out job (Redis was down)
+    with app.app_context():  # committed without its dispatch job (Redis was down)
         lost = events.record(tenant.partner_id, "live", "contact.identified", {"id": "con_1"})
         db.session.commit()
         lost_id = lost.id
@@ -100,3 +100,19 @@ def test_a_worker_killed_mid_delivery_is_finished_by_another(app, tenant, local,
     assert (delivery["status"], delivery["attempt_count"]) == ("succeeded", 2)
     assert [a["status_code"] for a in delivery["attempts"]] == [200]
     assert json.loads(receiver.requests[1][0])["id"] == delivery["event_id"]
+
+
+def test_a_burst_of_events_waits_on_one_dispatch_job_which_dispatches_them_all(
+        app, tenant, drain, local, receiver):
+    from app.services.queue import get_queue
+
+    endpoint = _endpoint(tenant.live, receiver.url)
+    ids = [_event(app, tenant.partner_id) for _ in range(5)]
+    with app.app_context():
+        queued = [job.func_name for job in get_queue("webhooks").get_jobs()]
+        assert queued == ["jobs.events.dispatch_pending"]
+    drain()
+    assert sorted(e["id"] for e in receiver.verified(endpoint["secret"])) == sorted(ids)
+    later = _event(app, tenant.partner_id)  # the job cleared its flag: a new one is queued
+    drain()
+    assert later in [e["id"] for e in receiver.verified(endpoint["secret"])]
