@@ -53,8 +53,9 @@ lint: install
 docs: $(VENV)/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
+# Benchmarks as ratios to baselines measured in the same run; QUICK=1 for a short run.
 bench: install
-	$(BIN)/python -m bench
+	QUICK=$(QUICK) $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor site instance

@@ -1,75 +1,141 @@
-"""Benchmarks: time endpoints in-process and print each as a ratio of the `/ping` baseline.
+"""Benchmarks: every figure a ratio to a baseline measured in the same run.
 
-Run with `make bench`. Absolute times depend on the machine; the ratios, measured in the
-same run against the same baseline, are what to compare between commits. Everything runs on
-the embedded defaults (SQLite, embedded Redis) in a throw-away instance folder.
+`make bench` (or `python -m bench`, `QUICK=1` for a run of under two minutes) prints a table
+and writes `bench/results/latest.json`:
+`{"backend": ..., "figures": [{"name", "value", "target", "met"}, ...]}`.
+
+It runs on PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set (or PostgreSQL and Redis
+answer on 127.0.0.1), else on the embedded defaults, in a throw-away instance folder and a
+private PostgreSQL schema. Absolute numbers depend on the machine; the ratios are what to
+compare between commits. Tests check that each benchmark runs in quick mode, never a time.
 """
 
 from __future__ import annotations
 
-import itertools
+import json
 import os
-import statistics
-import tempfile
-import time
-from collections.abc import Callable
+import socket
+import sys
+from pathlib import Path
 
-from flask_migrate import upgrade
-
-ROUNDS = 5
-PER_ROUND = 100
-
-
-def _time(call: Callable[[], object], rounds: int = ROUNDS, per_round: int = PER_ROUND) -> float:
-    """Median seconds per call over `rounds` rounds."""
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(per_round):
-            call()
-        samples.append((time.perf_counter() - start) / per_round)
-    return statistics.median(samples)
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+# name -> (comparison, target)
+TARGETS = {
+    "send_efficiency": (">=", 0.20),
+    "worker_dispatch": (">=", 0.50),
+    "correctness_5xx": ("==", 0),
+    "correctness_debits_per_202": ("==", 1.0),
+    "correctness_messages_per_key": ("==", 1),
+    "web_worker_rss_mb": ("<=", 150),
+    "send_worker_rss_mb": ("<=", 150),
+}
 
 
-def main() -> None:
-    os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="switchboard-bench-"))
+def _answers(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _drop_schema(env: dict) -> None:
+    url = env.get("DATABASE_URL", "")
+    if "search_path%3D" not in url:
+        return
+    from sqlalchemy import create_engine, text
+
+    from app.database import sqlalchemy_url
+
+    schema = url.rsplit("search_path%3D", 1)[1]
+    engine = create_engine(sqlalchemy_url(url.split("?")[0]))
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def backend_settings() -> tuple[str, dict]:
+    """Which backend to run on, and the environment that selects it."""
+    env: dict[str, str] = {}
+    database = os.environ.get("DATABASE_URL") or (
+        "postgresql://postgres@127.0.0.1:5432/test" if _answers(5432) else "")
+    cache = os.environ.get("REDIS_URL") or ("redis://127.0.0.1:6379/6" if _answers(6379) else "")
+    if database and cache:
+        schema = f"switchboard_bench_{os.getpid()}"
+        _fresh_schema(database, schema)
+        separator = "&" if "?" in database else "?"
+        env["DATABASE_URL"] = f"{database}{separator}options=-csearch_path%3D{schema}"
+        env["REDIS_URL"] = cache
+        return "postgresql+redis", env
+    return "sqlite+embedded-redis", env
+
+
+def _fresh_schema(url: str, schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from app.database import sqlalchemy_url
+
+    engine = create_engine(sqlalchemy_url(url))
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+def _met(name: str, value: float) -> bool:
+    comparison, target = TARGETS[name]
+    return {">=": value >= target, "<=": value <= target,
+            "==": abs(value - target) < 1e-9}[comparison]
+
+
+def main(quick: bool = False) -> dict:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    backend, env = backend_settings()
+    from bench import http, worker
+
+    env = {**worker.settings(), **env}
+    os.environ.update(env)
+    from flask_migrate import upgrade
+
     from app import create_app, money
+    from app.extensions import redis_connection
     from app.services.tenancy import partners
 
-    # Generous limits: the benchmark measures the pipeline, not the 429 path.
-    app = create_app({"ENV_NAME": "testing", "RATE_LIMIT_SANDBOX": 10_000_000})
+    app = create_app()
     with app.app_context():
         upgrade(directory=os.path.join(app.root_path, "migrations"))
-        provisioned = partners.create_partner("Bench", sandbox_balance_micros=money.to_micros(
-            "1000000"))
-    client = app.test_client()
-    auth = {"Authorization": f"Bearer {provisioned.test_key}"}
-    keys = itertools.count()
+        redis_connection.client.flushdb()
+        # The embedded Redis is this process's: the servers it starts share it by URL.
+        env["REDIS_URL"] = redis_connection.url(app)
+        provisioned = partners.create_partner(
+            "Bench HTTP", sandbox_balance_micros=money.to_micros("10000000"))
+    os.environ.update(env)
+    try:
+        values = http.run(app, env, provisioned.partner.id, provisioned.test_key,
+                          seconds=2 if quick else 10)
+        values.update(worker.run(app, env, messages=30 if quick else 300))
+    finally:
+        with app.app_context():
+            from app.extensions import db
 
-    def send(idempotent: bool) -> Callable[[], object]:
-        def call():
-            headers = dict(auth)
-            if idempotent:
-                headers["Idempotency-Key"] = f"bench-{next(keys)}"
-            return client.post("/api/v1/messages", headers=headers, json={
-                "channel": "sms", "to": "+15005550006", "text": "benchmark"})
-        return call
-
-    cases = {
-        "GET /ping": lambda: client.get("/ping"),
-        "GET /healthz": lambda: client.get("/healthz"),
-        "GET /api/v1/balance": lambda: client.get("/api/v1/balance", headers=auth),
-        "GET /api/v1/messages": lambda: client.get("/api/v1/messages?limit=20", headers=auth),
-        "POST /api/v1/messages": send(idempotent=False),
-        "POST /api/v1/messages (key)": send(idempotent=True),
-    }
-    _time(cases["GET /ping"], rounds=1)  # warm-up: imports, first connections
-    baseline = _time(cases["GET /ping"])
-    print(f"{'case':<30} {'median µs':>10} {'× /ping':>8}")
-    for name, call in cases.items():
-        took = _time(call)
-        print(f"{name:<30} {took * 1e6:>10.1f} {took / baseline:>8.2f}")
+            db.session.remove()
+            db.engine.dispose()
+        _drop_schema(env)
+    figures = [{"name": name, "value": round(float(values[name]), 4),
+                "target": f"{TARGETS[name][0]} {TARGETS[name][1]}",
+                "met": _met(name, float(values[name]))} for name in TARGETS]
+    report = {"backend": backend, "quick": quick, "figures": figures,
+              "measurements": {k: round(float(v), 2) for k, v in values.items()
+                               if k not in TARGETS}}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"backend: {backend}{' (quick)' if quick else ''}")
+    print(f"{'figure':<32} {'value':>10} {'target':>10}  met")
+    for figure in figures:
+        print(f"{figure['name']:<32} {figure['value']:>10} {figure['target']:>10}  "
+              f"{'yes' if figure['met'] else 'NO'}")
+    for name, value in report["measurements"].items():
+        print(f"  {name}: {value}")
+    return report
 
 
 if __name__ == "__main__":
-    main()
+    main(quick=os.environ.get("QUICK", "") not in ("", "0") or "--quick" in sys.argv)
