@@ -103,7 +103,11 @@ def run(instance: str, host: str, port: int, redis_url: str, root: str,
         echo=print) -> int:
     """Run Redis, worker and web until a stop signal or a child's exit; return the exit code."""
     lock = claim(instance, host, port)
-    check_port(host, port)
+    try:
+        check_port(host, port)
+    except Refusal:
+        lock.close()
+        raise
     url = public_url(host, port)
     children: dict[str, subprocess.Popen] = {}
     own_redis = not redis_url
