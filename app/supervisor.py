@@ -142,7 +142,7 @@ def run(instance: str, host: str, port: int, redis_url: str, root: str,
             time.sleep(0.3)
     except _Stop:
         echo("\nStopping Switchboard ...")
-    except _ChildExited as exc:
+    except (_ChildExited, embedded_redis.EmbeddedRedisError) as exc:
         echo(f"\n{exc}; stopping Switchboard ...")
         code = 1
     finally:
