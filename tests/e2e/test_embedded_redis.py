@@ -59,7 +59,8 @@ def _worker(run: Run) -> subprocess.Popen:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if client.scard("rq:workers"):
+            # Idle: in its loop, past installing its own signal handlers (registering is not).
+            if any(client.hget(key, "state") == b"idle" for key in client.smembers("rq:workers")):
                 return proc
         except redis.ConnectionError:
             pass
