@@ -36,6 +36,7 @@ from typing import IO
 
 import httpx
 import psutil
+import redis
 
 from app import embedded_redis
 
@@ -132,7 +133,7 @@ def run(instance: str, host: str, port: int, redis_url: str, root: str,
         _write_state(instance, pid=os.getpid(), url=url,
                      redis=embedded_redis.owned_pid(instance),
                      **{name: child.pid for name, child in children.items()})
-        _wait_ready(url, children)
+        _wait_ready(url, redis_url, children)
         redis_where = embedded_redis.socket_path(instance) if own_redis else "REDIS_URL"
         echo(f"\nSwitchboard is running at {url}/ (web pid {children['web'].pid}, worker pid "
              f"{children['worker'].pid}, Redis: {redis_where}).\n\n{seeded.rstrip()}\n\n"
@@ -258,15 +259,22 @@ def _exited(children: dict[str, subprocess.Popen]) -> None:
             raise _ChildExited(f"The {name} exited (code {child.returncode})")
 
 
-def _wait_ready(url: str, children: dict[str, subprocess.Popen]) -> None:
+def _wait_ready(url: str, redis_url: str, children: dict[str, subprocess.Popen]) -> None:
+    """Until /healthz answers 200 and the worker waits for jobs (so its start-up log is out)."""
+    client = redis.Redis.from_url(redis_url, socket_timeout=2)
     deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        _exited(children)
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                return
-        time.sleep(0.25)
-    raise _ChildExited(f"{url}/healthz did not answer 200 within {READY_SECONDS:.0f} s")
+    try:
+        while time.monotonic() < deadline:
+            _exited(children)
+            with contextlib.suppress(httpx.HTTPError, redis.RedisError):
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200 and any(
+                        client.hget(key, "state") == b"idle"
+                        for key in client.smembers("rq:workers")):
+                    return
+            time.sleep(0.25)
+    finally:
+        client.close()
+    raise _ChildExited(f"Not ready within {READY_SECONDS:.0f} s ({url}/healthz, an idle worker)")
 
 
 def _stop_children(children: dict[str, subprocess.Popen]) -> None:
