@@ -8,7 +8,7 @@ PORT ?= 5000
 export SWITCHBOARD_ENV ?= development
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: install assets migrate seed run test docs bench lint clean
+.PHONY: install assets migrate seed run stop test docs bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,13 +34,17 @@ migrate: install
 seed: migrate
 	$(FLASK) demo seed
 
-# Web on $(HOST):$(PORT) and one worker, on the embedded SQLite and Redis; Ctrl-C stops both.
-run: seed
-	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
-	$(FLASK) worker & \
-	sleep 1; \
-	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload & \
-	wait -n
+# One supervisor runs the embedded Redis, a worker and the web on $(HOST):$(PORT); it migrates
+# and seeds the demo first, then prints the logins, the sandbox key and a first request.
+# Ctrl-C (or `make stop`) stops all of it. A second run on the same instance folder or a busy
+# port refuses at once.
+run: install
+	@$(FLASK) platform run --host $(HOST) --port $(PORT)
+
+# Stop a run started in another terminal or in the background, and any embedded Redis that
+# an earlier crash left running.
+stop:
+	@if [ -x $(BIN)/flask ]; then $(FLASK) platform stop; else echo "Nothing to stop."; fi
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

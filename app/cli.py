@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shlex
+import uuid
 from datetime import timedelta
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import cli_webhooks, money
+from app import cli_platform, cli_webhooks, money
 from app.services.tenancy import keys, partners, users
 
 partner_cli = AppGroup("partner", help="Manage partners (tenants).")
@@ -125,15 +127,28 @@ def user_create(email, password, role, partner_id, name):
 
 @demo_cli.command("seed")
 def demo_seed():
-    """Create (once) the demo partner, logins, contacts and conversations."""
+    """Create (once) the demo partner, logins, contacts, conversations and template."""
     from app.services.tenancy import demo
 
     result = demo.seed()
+    base = current_app.config["APP_PUBLIC_URL"].rstrip("/")
     click.echo("Demo partner: " + result.partner_id + (" (created)" if result.created else ""))
+    click.echo(f"  inbox {base}/admin/ (sign in with a login below)")
     for email, password in result.logins:
         click.echo(f"  login {email} / {password}")
     click.echo(f"  sandbox key {result.sandbox_key}")
-    click.echo(f"  admin UI {current_app.config['APP_PUBLIC_URL']}/admin/")
+    click.echo("Send the docs' first message, a WhatsApp template, in the sandbox "
+               "(nothing leaves the platform):")
+    click.echo(_curl(base + "/api/v1/messages", result.sandbox_key, demo.FIRST_SEND))
+
+
+def _curl(url: str, key: str, body: dict) -> str:
+    """A copy-pasteable POST of `body` as JSON with this key (and a fresh idempotency key)."""
+    return (f"curl {shlex.quote(url)} \\\n"
+            f"  -H {shlex.quote('Authorization: Bearer ' + key)} \\\n"
+            "  -H 'Content-Type: application/json' \\\n"
+            f"  -H 'Idempotency-Key: {uuid.uuid4()}' \\\n"
+            f"  -d {shlex.quote(json.dumps(body))}")
 
 
 @click.command("worker")
@@ -236,3 +251,4 @@ def init_app(app: Flask) -> None:
     for command in (partner_cli, key_cli, user_cli, demo_cli, gateway_cli, worker):
         app.cli.add_command(command)
     cli_webhooks.init_app(app)
+    cli_platform.init_app(app)

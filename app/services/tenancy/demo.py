@@ -23,6 +23,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.services.messaging import templates
 from app.services.tenancy import keys, partners, users
 
 DEMO_PARTNER = "Demo Partner"
@@ -37,6 +38,13 @@ CONTACTS = (
     ("Ada Park", "crm-43", "whatsapp", "+447700900123", "Can I change the delivery address?"),
     ("Luis Ortega", "crm-44", "email", "luis@example.com", "Invoice for last month, please."),
 )
+# The first send of docs/sending.md, which works on the demo as written: its template is
+# seeded in both environments, and `flask demo seed` prints it as a curl with the demo's key.
+ORDER_TEMPLATE = {"name": "order_confirmation", "language": "en", "channel": "whatsapp",
+                  "body": "Hi {{name}}, order {{order_id}} arrives in {{eta}}."}
+FIRST_SEND = {"channel": "whatsapp", "to": "+15551234567", "template": "order_confirmation",
+              "language": "en",
+              "variables": {"name": "Nayeem", "order_id": "TR-204821", "eta": "15 minutes"}}
 
 
 @dataclass(frozen=True)
@@ -70,9 +78,16 @@ def seed() -> DemoSeed:
     agent = db.session.scalar(select(User).where(User.email == LOGINS[2][0]))
     for environment in ("sandbox", "live"):
         _seed_conversations(partner.id, environment, agent.id)
+        _seed_template(partner.id, environment)
     db.session.commit()
     return DemoSeed(partner.id, _sandbox_key(partner.id), tuple((e, DEMO_PASSWORD)
                     for e, _ in LOGINS), created)
+
+
+def _seed_template(partner_id: str, environment: str) -> None:
+    spec = {k: v for k, v in ORDER_TEMPLATE.items() if k != "body"}
+    if templates.find(partner_id, environment, **spec) is None:
+        templates.create(partner_id, environment, body=ORDER_TEMPLATE["body"], **spec)
 
 
 def _save_key(partner_id: str, plaintext: str) -> None:
