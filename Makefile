@@ -49,9 +49,11 @@ lint: install
 	$(BIN)/ruff check .
 
 # The documentation site into site/: offline, and any warning (a broken link or anchor, a page
-# missing from the nav, a generated section without its marker) fails the build.
+# missing from the nav, a generated section without its marker) fails the build. The web
+# root's sitemap.xml is the committed copy of the build's (commit it when it changes).
 docs: $(VENV)/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	cp site/sitemap.xml sitemap.xml
 
 bench: install
 	$(BIN)/python -m bench

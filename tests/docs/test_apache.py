@@ -1,13 +1,16 @@
-"""The built site on a real Apache httpd with its `.htaccess`: clean URLs, redirects, 404s.
+"""The built site on a real Apache httpd with the web root's `.htaccess`.
 
-A private httpd is started from a minimal generated configuration (a free port on
+Clean URLs, redirects, 404s, compression, cache lifetimes, and the application's paths
+proxied to a stand-in app (a small HTTP server on a free port that answers what it was
+asked). A private httpd is started from a minimal generated configuration (a free port on
 127.0.0.1, everything else in a temporary folder, `AllowOverride All` on the site), so the
-rules tested are exactly the ones shipped in site_assets/.htaccess. Skipped only where
+rules tested are exactly the ones of the repository's `.htaccess`. Skipped only where
 Apache is not installed outside CI; in CI (`CI=true`) a missing Apache fails the test.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -15,13 +18,16 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from tests.docs.conftest import ROOT
 from tests.docs.htmlscan import scan
 
 pytestmark = pytest.mark.slow
@@ -30,7 +36,9 @@ MODULE_DIRS = ("/usr/lib/apache2/modules", "/usr/lib64/httpd/modules", "/usr/lib
                "/usr/libexec/apache2")
 MODULES = {"mpm_event_module": "mod_mpm_event.so", "authz_core_module": "mod_authz_core.so",
            "mime_module": "mod_mime.so", "dir_module": "mod_dir.so",
-           "rewrite_module": "mod_rewrite.so"}
+           "rewrite_module": "mod_rewrite.so", "proxy_module": "mod_proxy.so",
+           "proxy_http_module": "mod_proxy_http.so", "headers_module": "mod_headers.so",
+           "filter_module": "mod_filter.so", "deflate_module": "mod_deflate.so"}
 PAGE = "sending"  # any hand-written page
 
 
@@ -48,12 +56,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _config(run_dir: Path, site: Path, port: int) -> str:
+def _config(run_dir: Path, site: Path, port: int, app_url: str) -> str:
     modules_dir = next((d for d in MODULE_DIRS if Path(d, "mod_rewrite.so").is_file()), None)
     if modules_dir is None:
         pytest.fail(f"Apache is installed but mod_rewrite.so is in none of {MODULE_DIRS}")
-    loads = "\n".join(f"LoadModule {name} {modules_dir}/{file}"
-                      for name, file in MODULES.items() if Path(modules_dir, file).is_file())
+    missing = [file for file in MODULES.values() if not Path(modules_dir, file).is_file()]
+    assert not missing, f"Apache modules missing from {modules_dir}: {missing}"
+    loads = "\n".join(f"LoadModule {name} {modules_dir}/{file}" for name, file in MODULES.items())
     user = ""
     if os.geteuid() == 0:  # httpd refuses to serve as root: its workers become this user
         account = "www-data" if _exists("www-data") else "nobody"
@@ -70,6 +79,7 @@ LogLevel warn
 {loads}
 {types}
 {user}
+Define SWITCHBOARD_APP {app_url}
 DocumentRoot "{site}"
 <Directory />
     AllowOverride None
@@ -92,8 +102,40 @@ def _exists(account: str) -> bool:
     return True
 
 
+class _StandIn(BaseHTTPRequestHandler):
+    """The app's stand-in: answers every request with what it received, as JSON."""
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.dumps({"method": self.command, "path": self.path,
+                           "headers": dict(self.headers.items()),
+                           "body": self.rfile.read(length).decode()}).encode()
+        self.send_response(201 if self.command == "POST" else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = _answer
+
+    def log_message(self, *_args):
+        pass
+
+
 @pytest.fixture(scope="module")
-def apache(site_dir):
+def stand_in_app():
+    """The base URL of an HTTP server standing in for the app's gunicorn."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StandIn)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def apache(site_dir, stand_in_app):
     """The base URL of a private httpd serving the production build."""
     binary = _apache_binary()
     if binary is None:
@@ -106,7 +148,7 @@ def apache(site_dir):
     run_dir.chmod(0o755)
     port = _free_port()
     conf = run_dir / "httpd.conf"
-    conf.write_text(_config(run_dir, site_dir, port), encoding="utf-8")
+    conf.write_text(_config(run_dir, site_dir, port, stand_in_app), encoding="utf-8")
     check = subprocess.run([binary, "-t", "-f", str(conf)], capture_output=True, text=True,
                            check=False)
     assert check.returncode == 0, check.stderr
@@ -230,3 +272,77 @@ def test_crawler_files_are_served_with_their_content_types(http, path, content_t
 
 def test_the_htaccess_itself_is_not_served(http):
     assert http.get("/.htaccess").status_code in (403, 404)
+
+
+def test_the_site_serves_the_web_roots_own_htaccess_and_robots_txt(site_dir, http):
+    assert (site_dir / ".htaccess").read_bytes() == (ROOT / ".htaccess").read_bytes()
+    assert http.get("/robots.txt").content == (ROOT / "robots.txt").read_bytes()
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "/api/v1/messages?dry_run=1"),
+    ("GET", "/api/mobile/conversations"),
+    ("GET", "/api/internal/partners"),
+    ("GET", "/admin/"),
+    ("GET", "/admin/messages?status=failed"),
+    ("POST", "/hooks/twilio"),
+    ("GET", "/evaluation"),
+    ("POST", "/evaluation"),
+])
+def test_the_apps_paths_are_proxied_to_the_app_as_requested(http, method, path):
+    response = http.request(method, path, content=b'{"to": "+15005550006"}',
+                            headers={"Authorization": "Bearer ak_test_x",
+                                     "Content-Type": "application/json"})
+    assert response.status_code == (201 if method == "POST" else 200), path
+    received = response.json()
+    assert (received["method"], received["path"]) == (method, path)
+    assert received["headers"]["Authorization"] == "Bearer ak_test_x"
+    assert received["body"] == '{"to": "+15005550006"}'
+    assert received["headers"]["X-Forwarded-For"] == "127.0.0.1"
+    # The app's own caching decision stands.
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/apiary/", "/administration", "/hooks-guide/", "/evaluations"])
+def test_only_the_apps_own_paths_are_proxied(http, path):
+    response = http.get(path)
+    assert response.status_code == 404
+    assert "404 - Not found" in response.text
+
+
+def test_text_is_compressed_and_images_are_not(http, site_dir):
+    for path in (f"/{PAGE}/", "/sitemap.xml", "/llms.txt", "/openapi.json"):
+        response = http.get(path, headers={"Accept-Encoding": "gzip"})
+        assert response.headers.get("content-encoding") == "gzip", path
+        raw = http.get(path, headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in raw.headers
+        assert response.content == raw.content  # httpx decoded the gzip body
+    css = next(site_dir.glob("assets/stylesheets/main.*.min.css")).relative_to(site_dir)
+    assert http.get(f"/{css}", headers={"Accept-Encoding": "gzip"}).headers[
+        "content-encoding"] == "gzip"
+    card = http.get("/assets/switchboard-card.png", headers={"Accept-Encoding": "gzip"})
+    assert card.status_code == 200
+    assert "content-encoding" not in card.headers
+    assert gzip.decompress(http.get("/sitemap.xml.gz").content).startswith(b"<?xml")
+
+
+def _max_age(response: httpx.Response) -> int:
+    directives = [d.strip() for d in response.headers["cache-control"].split(",")]
+    return int(next(d for d in directives if d.startswith("max-age=")).split("=")[1])
+
+
+def test_fingerprinted_assets_are_cached_for_a_year_and_pages_briefly(http, site_dir):
+    fingerprinted = [*site_dir.glob("assets/stylesheets/main.*.min.css"),
+                     *site_dir.glob("assets/javascripts/bundle.*.min.js")]
+    assert len(fingerprinted) == 2
+    for file in fingerprinted:
+        response = http.get("/" + file.relative_to(site_dir).as_posix())
+        assert _max_age(response) == 365 * 24 * 3600
+        assert "immutable" in response.headers["cache-control"]
+    for path in ("/", f"/{PAGE}/", "/sitemap.xml", "/robots.txt", "/llms.txt"):
+        response = http.get(path)
+        assert _max_age(response) <= 3600, path
+        assert "immutable" not in response.headers["cache-control"]
+    logo = http.get("/assets/switchboard-logo.svg")
+    assert logo.headers["content-type"].startswith("image/svg+xml")
+    assert 3600 <= _max_age(logo) <= 7 * 24 * 3600

@@ -166,12 +166,37 @@ def test_each_page_has_one_canonical_url_on_the_production_docs_domain(
     assert "docs.sandbox" not in (site / "sitemap.xml").read_text(encoding="utf-8")
 
 
-def test_the_sandbox_build_changes_nothing_about_canonicals_sitemap_robots_or_llms_txt(
+def test_the_sandbox_build_changes_nothing_about_canonicals_sitemap_or_llms_txt(
         site_dir, sandbox_site_dir):
     assert _canonicals(site_dir) == _canonicals(sandbox_site_dir)
     assert _sitemap_locs(site_dir) == _sitemap_locs(sandbox_site_dir)
-    for name in ("robots.txt", "llms.txt", "openapi.json", ".htaccess"):
+    for name in ("llms.txt", "llms-full.txt", "openapi.json", ".htaccess", "sitemap.xml"):
         assert (site_dir / name).read_bytes() == (sandbox_site_dir / name).read_bytes(), name
+
+
+def test_the_sandbox_build_is_not_for_indexing_and_the_production_build_is(
+        site_dir, sandbox_site_dir, site_url):
+    sandbox_pages = site_pages(sandbox_site_dir)
+    production_pages = site_pages(site_dir)
+    assert sandbox_pages.keys() == production_pages.keys()
+    for path, page in sandbox_pages.items():
+        assert page.robots == ["noindex"], path
+        assert production_pages[path].robots == [], path
+    robots = RobotFileParser()
+    robots.parse((sandbox_site_dir / "robots.txt").read_text(encoding="utf-8").splitlines())
+    for agent in ("Googlebot", *AI_CRAWLERS):
+        for path in ("/", "/sending/", "/llms.txt", "/sitemap.xml"):
+            assert not robots.can_fetch(agent, urljoin(SANDBOX_DOCS_URL, path)), (agent, path)
+    # The production build's robots.txt is the web root's, byte for byte.
+    assert (site_dir / "robots.txt").read_bytes() == (ROOT / "robots.txt").read_bytes()
+
+
+def test_a_build_for_the_production_host_is_the_production_build(tmp_path, site_url):
+    site = tmp_path / "site"
+    result = run_mkdocs_build(site, site_url)
+    assert result.returncode == 0, result.stderr
+    assert (site / "robots.txt").read_bytes() == (ROOT / "robots.txt").read_bytes()
+    assert scan("/", (site / "index.html").read_text(encoding="utf-8")).robots == []
 
 
 def test_a_build_url_served_under_another_path_is_refused(tmp_path):
@@ -251,4 +276,17 @@ def test_the_docs_domain_of_the_app_is_the_site_url(site_url):
     from app.config import Config
 
     assert Config.DOCS_PUBLIC_URL.rstrip("/") + "/" == site_url
-    assert (ROOT / "site_assets" / ".htaccess").is_file()
+
+
+def test_the_web_roots_files_are_at_the_top_of_the_repository(site_dir):
+    for name in (".htaccess", "robots.txt", "sitemap.xml"):
+        assert (ROOT / name).is_file(), name
+    assert (site_dir / ".htaccess").read_bytes() == (ROOT / ".htaccess").read_bytes()
+
+
+def test_the_committed_sitemap_is_the_one_a_fresh_build_writes(site_dir):
+    fresh = (site_dir / "sitemap.xml").read_text(encoding="utf-8")
+    committed = (ROOT / "sitemap.xml").read_text(encoding="utf-8")
+    assert committed == fresh, "sitemap.xml is stale: run `make docs` and commit sitemap.xml"
+    recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ndocs:", 1)[1]
+    assert "cp site/sitemap.xml sitemap.xml" in recipe.split("\n\n", 1)[0]
