@@ -39,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 log = logging.getLogger("mkdocs.hooks.switchboard")
 DEFAULT_API_SERVER = "https://api.switchboard.example"
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_H1 = re.compile(r"<h1[^>]*>(.*?)(?:<a class=\"headerlink\".*?)?</h1>", re.S)
 LOGO = "assets/switchboard-logo.svg"
 
 _state: dict = {}
@@ -119,6 +120,8 @@ def on_page_content(content, page, config, files, **_kwargs):
         raise PluginError(f"{page.file.src_uri}: the front matter's description must be whole "
                           f"sentences within {seo.DESCRIPTION_LIMIT} characters")
     page.meta["description"] = description
+    heading = _H1.search(content)
+    page.meta["headline"] = seo.plain_text(heading.group(1)) if heading else page.title
     _state["pages"][page.file.src_uri] = (page.title, page.canonical_url, description)
     return content
 
@@ -138,7 +141,7 @@ def on_page_context(context, page, config, nav, **_kwargs):
         crumbs.append((page.title, page.canonical_url))
     page.meta["lastmod"] = lastmod
     page.meta["json_ld"] = seo.json_ld(
-        title=page.title, description=page.meta["description"], url=page.canonical_url,
+        title=page.meta["headline"], description=page.meta["description"], url=page.canonical_url,
         site_name=config["site_name"], site_url=site_url, lastmod=lastmod, crumbs=crumbs,
         logo_url=site_url + LOGO)
     return context

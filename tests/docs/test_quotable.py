@@ -24,6 +24,11 @@ def pages(site_dir):
     return site_pages(site_dir)
 
 
+def _title(page) -> str:
+    """The page's <h1> as text, without its permalink sign."""
+    return next(text for level, _anchor, text in page.headings if level == 1)
+
+
 def _source(path: str) -> str:
     """The Markdown source of a page, from its clean URL path."""
     name = path.strip("/") or "index"
@@ -44,7 +49,8 @@ def test_every_description_is_whole_sentences_within_160_characters(pages):
 
 def test_the_description_rule_keeps_whole_sentences_and_refuses_what_it_cannot_cut():
     text = ("Switchboard sends messages. " + "It has eleven channels and one endpoint. " * 3
-            + "And more.")
+            + "And it has a sandbox too.")
+    assert len(text.strip()) > 160
     kept = seo.describe(text)
     assert kept == "Switchboard sends messages. " + " ".join(
         ["It has eleven channels and one endpoint."] * 3)
@@ -61,7 +67,7 @@ def test_every_page_has_open_graph_and_twitter_cards_naming_its_canonical_url(pa
         assert page.meta["og:type"] == ["website" if path == "/" else "article"], path
         assert page.meta["og:title"] == page.meta["twitter:title"], path
         if path != "/":
-            assert page.meta["og:title"] == [page.h1[0]], path
+            assert page.meta["og:title"] == [_title(page)], path
         assert page.meta["twitter:card"] == ["summary_large_image"]
         [image] = page.meta["og:image"]
         assert image == page.meta["twitter:image"][0]
@@ -81,8 +87,10 @@ def test_every_page_has_tech_article_and_breadcrumb_json_ld(pages):
         assert [item["position"] for item in items] == list(range(1, len(items) + 1))
         assert items[0]["item"] == "https://docs.switchboard.example/"
         assert items[-1]["item"] == canonical, path
+        assert article["headline"] == _title(page)
         if path != "/":
-            assert items[-1]["name"] == page.h1[0]
+            title = re.search(r"<title>(.*?)</title>", page.html).group(1)
+            assert title.startswith(items[-1]["name"] + " - "), path
             assert len(items) >= 2
 
 
@@ -121,7 +129,7 @@ def test_llms_full_txt_holds_every_page_whole(site_dir, pages):
     for path, page in pages.items():
         [canonical] = page.canonicals
         assert f"Source: {canonical}\n" in text, path
-        assert f"# {page.h1[0]}" in text, path
+        assert f"# {_title(page)}" in text, path
     # Generated sections are in it too, not their markers.
     assert "<!-- api-reference" not in text
     assert "insufficient_funds" in text
