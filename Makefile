@@ -21,8 +21,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed assets
 
-app/static/vendor/htmx.min.js: package.json package-lock.json
+# npm packages: htmx for the admin UI, axe-core for the docs site's accessibility audit.
+node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
+	touch $@
+
+app/static/vendor/htmx.min.js: node_modules/.package-lock.json
 	mkdir -p app/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 

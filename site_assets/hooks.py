@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `site_assets` and `app` import from the repository root
     sys.path.insert(0, str(ROOT))
 
-from site_assets import docgen, seo  # noqa: E402
+from site_assets import docgen, markup, seo  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("mkdocs.hooks.switchboard")
@@ -123,7 +123,7 @@ def on_page_content(content, page, config, files, **_kwargs):
     heading = _H1.search(content)
     page.meta["headline"] = seo.plain_text(heading.group(1)) if heading else page.title
     _state["pages"][page.file.src_uri] = (page.title, page.canonical_url, description)
-    return content
+    return markup.wrap_tables(content, page.meta["headline"])
 
 
 def on_page_context(context, page, config, nav, **_kwargs):
