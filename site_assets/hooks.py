@@ -68,9 +68,15 @@ def on_config(config, **_kwargs):
 
 
 def on_files(files, config, **_kwargs):
-    """Add the generated non-page files: the OpenAPI document and robots.txt."""
+    """Add the generated non-page files: the OpenAPI document, robots.txt and the llms files.
+
+    The llms files are registered here so that pages may link to them; their text is
+    written after the build, once every page is rendered.
+    """
     document = json.dumps(_state["reference"].openapi, indent=2, ensure_ascii=False) + "\n"
     files.append(File.generated(config, "openapi.json", content=document))
+    for name in ("llms.txt", "llms-full.txt"):
+        files.append(File.generated(config, name, content=""))
     if _state["duplicate"]:
         files.append(File.generated(config, "robots.txt", content=seo.SANDBOX_ROBOTS))
     else:

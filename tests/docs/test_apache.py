@@ -195,7 +195,8 @@ def _location(response: httpx.Response) -> str:
 
 
 def test_clean_urls_answer_200_with_the_page(http, site_url):
-    for path in ("/", f"/{PAGE}/", "/errors/", "/api-reference/", "/events/"):
+    for path in ("/", f"/{PAGE}/", "/errors/", "/reference/", "/reference/messages/",
+                 "/channels/", "/channels/whatsapp/", "/events/"):
         response = http.get(path)
         assert response.status_code == 200, path
         assert response.headers["content-type"].startswith("text/html")
@@ -210,6 +211,10 @@ def test_clean_urls_answer_200_with_the_page(http, site_url):
     (f"/{PAGE}", f"/{PAGE}/"),
     (f"/{PAGE}.html?utm_source=x", f"/{PAGE}/?utm_source=x"),
     ("/errors/index.html", "/errors/"),
+    ("/channels/whatsapp.html", "/channels/whatsapp/"),
+    ("/reference/messages/index.html", "/reference/messages/"),
+    ("/api-reference/", "/reference/"),
+    ("/api-reference", "/reference/"),
 ])
 def test_other_spellings_of_a_page_redirect_permanently_to_its_clean_url(http, requested, clean):
     response = http.get(requested)

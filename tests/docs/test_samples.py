@@ -114,13 +114,14 @@ def extract(path: Path) -> list[Sample]:
                 continue
             line = text.count("\n", 0, fence.start()) + 2
             region = _region(text, fence.end(), fences) if first else ""
-            samples.append(Sample(path.name, line, command.strip(), region))
+            samples.append(Sample(path.relative_to(DOCS).as_posix(), line, command.strip(),
+                                  region))
             first = False
     return samples
 
 
 def all_samples() -> list[Sample]:
-    return [sample for page in sorted(DOCS.glob("*.md")) for sample in extract(page)]
+    return [sample for page in sorted(DOCS.rglob("*.md")) for sample in extract(page)]
 
 
 @dataclass

@@ -107,16 +107,23 @@ def test_every_event_type_is_in_the_event_catalogue(pages, reference):
         assert _plain(description) in _text(section)
 
 
-def test_every_openapi_operation_is_in_the_api_reference(pages, reference):
-    page = pages["/api-reference/"]
-    schemas = reference.openapi["components"]["schemas"]
+def _reference_path(tag: str) -> str:
+    """The clean URL of the reference page that documents a `/api/v1` tag."""
+    if tag in docgen.INDEX_TAGS:
+        return "/reference/"
+    return "/" + docgen.resource_page(tag).removesuffix(".md") + "/"
+
+
+def _check_operations(document: dict, page_of, pages) -> int:
+    """Every operation of `document` is in full on its page; returns how many there are."""
+    schemas = document["components"]["schemas"]
     count = 0
-    for path, item in reference.openapi["paths"].items():
+    for path, item in document["paths"].items():
         for method, operation in item.items():
             count += 1
-            anchor = apiref.operation_anchor(operation)
-            section = page.section(anchor)
-            assert section, f"{method.upper()} {path} is missing"
+            page = pages[page_of(operation)]
+            section = page.section(apiref.operation_anchor(operation))
+            assert section, f"{method.upper()} {path} is missing from {page.path}"
             assert f"<code>{method.upper()} {path}</code>" in section
             assert operation["summary"] in _text(section)
             for param in operation["parameters"]:
@@ -128,7 +135,32 @@ def test_every_openapi_operation_is_in_the_api_reference(pages, reference):
                     assert f"<code>{field_path}</code>" in section, (path, field_path)
             for status in operation["responses"]:
                 assert f"<code>{status}</code>" in section
+    return count
+
+
+def test_every_openapi_operation_is_on_its_resources_reference_page(pages, reference):
+    count = _check_operations(reference.openapi,
+                              lambda op: _reference_path(op["tags"][0]), pages)
     assert count >= 20
+    # The index lists and links every operation to its page.
+    index = pages["/reference/"].html
+    for item in reference.openapi["paths"].values():
+        for operation in item.values():
+            if operation["tags"][0] not in docgen.INDEX_TAGS:
+                target = _reference_path(operation["tags"][0]).removeprefix("/reference/")
+                link = f'href="{target}#{apiref.operation_anchor(operation)}"'
+                assert link in index, operation["operationId"]
+
+
+def test_every_mobile_operation_is_on_the_mobile_reference_page(pages, reference):
+    assert _check_operations(reference.mobile_openapi, lambda op: "/reference/mobile/",
+                             pages) >= 8
+
+
+def test_there_is_one_reference_page_per_resource(pages):
+    for resource in ("messages", "contacts", "conversations", "templates", "webhooks",
+                     "events", "wallet", "usage", "channels", "gateways", "mobile"):
+        assert f"/reference/{resource}/" in pages, resource
 
 
 def test_the_site_serves_the_openapi_document_of_the_api(site_dir, reference, app):
@@ -152,7 +184,7 @@ def test_every_page_is_readable_without_javascript(pages):
         assert page.scripts_in_article == 0, path
     # Generated content is in the served HTML, not fetched by a script.
     assert "insufficient_funds" in pages["/errors/"].article_text
-    assert "POST /api/v1/messages" in pages["/api-reference/"].article_text
+    assert "POST /api/v1/messages" in pages["/reference/messages/"].article_text
     assert "message.delivered" in pages["/events/"].article_text
     assert "fcm_token" in pages["/channels/"].article_text
 
@@ -247,7 +279,7 @@ def test_robots_txt_welcomes_search_engines_and_ai_crawlers_and_names_the_sitema
     for agent in ("Googlebot", "Bingbot", *AI_CRAWLERS):
         assert re.search(rf"^User-agent: {re.escape(agent)}$", text, re.M) or agent in (
             "Googlebot", "Bingbot")
-        for path in ("/", "/errors/", "/llms.txt", "/api-reference/"):
+        for path in ("/", "/errors/", "/llms.txt", "/reference/"):
             assert parser.can_fetch(agent, urljoin(site_url, path)), (agent, path)
     assert parser.site_maps() == [urljoin(site_url, "sitemap.xml")]
 
