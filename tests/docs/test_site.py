@@ -322,3 +322,9 @@ def test_the_committed_sitemap_is_the_one_a_fresh_build_writes(site_dir):
     assert committed == fresh, "sitemap.xml is stale: run `make docs` and commit sitemap.xml"
     recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ndocs:", 1)[1]
     assert "cp site/sitemap.xml sitemap.xml" in recipe.split("\n\n", 1)[0]
+
+
+def test_no_table_has_an_empty_header_cell(pages):
+    for path, page in pages.items():
+        for header in re.findall(r"<th[^>]*>(.*?)</th>", page.html, re.S):
+            assert _text(header), f"{path}: an empty <th>"
