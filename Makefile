@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed assets
 
-# npm packages: htmx for the admin UI, axe-core for the docs site's accessibility audit.
+# npm packages: htmx for the admin UI; axe-core and lighthouse for the docs site's browser audit.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
