@@ -163,7 +163,9 @@ def on_post_build(config, **_kwargs):
     ordered += [src for src in pages if src not in ordered]
     (site / "llms-full.txt").write_text(seo.llms_full(
         config["site_name"], config["site_description"],
-        [(pages[src][0], pages[src][1], _state["markdown"][src]) for src in ordered]),
+        [(pages[src][0], pages[src][1],
+          seo.absolute_links(_state["markdown"][src], src, config["site_url"]))
+         for src in ordered]),
         encoding="utf-8")
     seo.write_sitemap(site, seo.sitemap_xml(
         [(pages[src][1], _state["lastmod"].get(src)) for src in ordered]))

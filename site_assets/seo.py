@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import html
 import json
+import posixpath
 import re
 import subprocess
 from pathlib import Path
@@ -110,6 +111,22 @@ SANDBOX_ROBOTS = """# A copy of the Switchboard docs (the sandbox domain): not f
 User-agent: *
 Disallow: /
 """
+
+
+_MD_LINK = re.compile(r"\]\((?![a-z]+:|#|/)([^)\s#]+)(#[^)\s]*)?\)")
+
+
+def absolute_links(markdown: str, src: str, site_url: str) -> str:
+    """Relative links of a page's Markdown as absolute URLs: the text stands on its own."""
+
+    def url(match: re.Match) -> str:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(src), match.group(1)))
+        if target.endswith(".md"):
+            target = target[:-3]
+            target = "" if target == "index" else target.removesuffix("/index") + "/"
+        return f"]({site_url}{target}{match.group(2) or ''})"
+
+    return _MD_LINK.sub(url, markdown)
 
 
 def llms_full(site_name: str, description: str, pages: list[tuple[str, str, str]]) -> str:

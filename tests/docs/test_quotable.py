@@ -134,3 +134,6 @@ def test_llms_full_txt_holds_every_page_whole(site_dir, pages):
     assert "<!-- api-reference" not in text
     assert "insufficient_funds" in text
     assert text.count("\n---\n") == len(pages)
+    # Its links stand on their own: absolute URLs, not the sources' relative .md paths.
+    assert "](https://docs.switchboard.example/channels/#addresses)" in text
+    assert not re.search(r"\]\((?![a-z]+:|#)[^)\s]*\.md\b", text)
