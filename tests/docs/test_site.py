@@ -174,7 +174,7 @@ def test_the_site_serves_the_openapi_document_of_the_api(site_dir, reference, ap
 
 
 def test_every_page_is_readable_without_javascript(pages):
-    assert len(pages) >= 12
+    assert len(pages) >= 35
     for path, page in pages.items():
         assert page.lang == "en", path
         assert len(page.h1) == 1, f"{path}: {page.h1}"
@@ -328,3 +328,23 @@ def test_no_table_has_an_empty_header_cell(pages):
     for path, page in pages.items():
         for header in re.findall(r"<th[^>]*>(.*?)</th>", page.html, re.S):
             assert _text(header), f"{path}: an empty <th>"
+
+
+def test_each_channel_guide_states_the_registrys_rules_and_covers_the_channel(pages, reference):
+    assert {channel.api["name"] for channel in reference.channels} == set(docgen.CHANNEL_GUIDES)
+    for channel in reference.channels:
+        api = channel.api
+        page = pages[f"/channels/{api['name']}/"]
+        facts = page.section("at-a-glance")
+        assert facts, api["name"]
+        cells = [_text(cell) for cell in re.findall(r"<td>(.*?)</td>", facts, re.S)]
+        values = dict(zip(cells[::2], cells[1::2], strict=True))
+        assert values["channel"] == api["name"] and values["to"] == api["address"]
+        assert values["delivery receipts"] == ("yes" if api["delivery_receipts"] else "no")
+        assert values["read receipts"] == ("yes" if api["read_receipts"] else "no")
+        assert values["bounces"] == ("yes" if api["bounces"] else "no")
+        assert api["pricing"]["default"] in values[f"price ({api['pricing']['currency']})"]
+        for field, limit in channel.limits.items():
+            assert f"{field} at most {limit} characters" in values["length limits"]
+        for anchor in ("receipts", "inbound", "the-gateway"):
+            assert page.section(anchor), (api["name"], anchor)
