@@ -10,6 +10,7 @@ moves, repoint its import there.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -134,6 +135,20 @@ def collect(app, api_server_url: str) -> Reference:
 
 
 _cell = apiref.cell
+
+
+UNAVAILABLE_PATH = "problems/service-unavailable.json"
+
+
+def unavailable_problem(ref: Reference, site_url: str) -> str:
+    """The problem the web server answers on the API's paths when the app cannot (503)."""
+    error = next(e for e in ref.errors if e.code == "service_unavailable")
+    return json.dumps({
+        "type": f"{site_url.rstrip('/')}/errors/{error.slug}", "title": error.title,
+        "status": error.status,
+        "detail": "The Switchboard API is not answering right now. Retry after a few seconds "
+                  "with the same Idempotency-Key.",
+        "code": error.code, "param": None, "request_id": None}) + "\n"
 
 
 def errors_markdown(ref: Reference, site_url: str) -> str:

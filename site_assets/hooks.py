@@ -77,6 +77,8 @@ def on_files(files, config, **_kwargs):
     files.append(File.generated(config, "openapi.json", content=document))
     for name in ("llms.txt", "llms-full.txt"):
         files.append(File.generated(config, name, content=""))
+    files.append(File.generated(config, docgen.UNAVAILABLE_PATH, content=docgen.unavailable_problem(
+        _state["reference"], config["site_url"])))
     if _state["duplicate"]:
         files.append(File.generated(config, "robots.txt", content=seo.SANDBOX_ROBOTS))
     else:

@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def _apache_binary() -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -126,9 +127,9 @@ def stand_in_app():
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def apache(site_dir, stand_in_app):
-    """The base URL of a private httpd serving the production build."""
+@contextmanager
+def running_httpd(site: Path, app_url: str):
+    """A private httpd serving `site` with the app at `app_url`; yields its base URL."""
     binary = _apache_binary()
     if binary is None:
         message = ("Apache httpd is not installed (apt-get install -y --no-install-recommends "
@@ -138,9 +139,9 @@ def apache(site_dir, stand_in_app):
         pytest.skip(message)
     run_dir = Path(tempfile.mkdtemp(prefix="switchboard-httpd-"))
     run_dir.chmod(0o755)
-    port = _free_port()
+    port = free_port()
     conf = run_dir / "httpd.conf"
-    conf.write_text(_config(run_dir, site_dir, port, stand_in_app), encoding="utf-8")
+    conf.write_text(_config(run_dir, site, port, app_url), encoding="utf-8")
     check = subprocess.run([binary, "-t", "-f", str(conf)], capture_output=True, text=True,
                            check=False)
     assert check.returncode == 0, check.stderr
@@ -173,3 +174,8 @@ def apache(site_dir, stand_in_app):
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def apache(site_dir, stand_in_app):
+    """The base URL of a private httpd serving the production build, the stand-in app behind."""
+    with running_httpd(site_dir, stand_in_app) as base:
+        yield base

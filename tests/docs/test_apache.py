@@ -19,7 +19,7 @@ import pytest
 
 from tests.docs.conftest import ROOT
 from tests.docs.htmlscan import scan
-from tests.docs.httpd import apache, stand_in_app  # noqa: F401 - fixtures
+from tests.docs.httpd import apache, free_port, running_httpd, stand_in_app  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -196,3 +196,20 @@ def test_fingerprinted_assets_are_cached_for_a_year_and_pages_briefly(http, site
     logo = http.get("/assets/switchboard-logo.svg")
     assert logo.headers["content-type"].startswith("image/svg+xml")
     assert 3600 <= _max_age(logo) <= 7 * 24 * 3600
+
+
+def test_the_apis_paths_answer_problem_json_when_the_app_is_down(site_dir):
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there: gunicorn is down
+    with running_httpd(site_dir, dead) as base, httpx.Client(base_url=base, timeout=10) as client:
+        for method, path in (("POST", "/api/v1/messages"), ("GET", "/api/mobile/conversations"),
+                             ("POST", "/hooks/gw_01HNQX2P8Y9R3T4V5W6Z7A8B9C")):
+            response = client.request(method, path)
+            assert response.status_code == 503, path
+            assert response.headers["content-type"].startswith("application/problem+json")
+            problem = response.json()
+            assert (problem["status"], problem["code"]) == (503, "service_unavailable")
+            assert problem["type"].endswith("/errors/service-unavailable")
+            assert response.headers["cache-control"] == "no-store"
+            assert int(response.headers["retry-after"]) > 0
+        # The docs themselves are still served.
+        assert client.get("/sending/").status_code == 200

@@ -55,7 +55,7 @@ def test_make_docs_is_a_strict_build_and_it_succeeds(site_dir):
     recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ndocs:", 1)[1]
     assert "mkdocs build --strict" in recipe.split("\n\n", 1)[0]
     for name in ("index.html", "404.html", "sitemap.xml", "robots.txt", "llms.txt",
-                 "openapi.json", ".htaccess"):
+                 "llms-full.txt", "openapi.json", ".htaccess", "problems/service-unavailable.json"):
         assert (site_dir / name).is_file(), name
 
 
