@@ -21,8 +21,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed assets
 
-app/static/vendor/htmx.min.js: package.json package-lock.json
+# npm packages: htmx for the admin UI; axe-core and lighthouse for the docs site's browser audit.
+node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
+	touch $@
+
+app/static/vendor/htmx.min.js: node_modules/.package-lock.json
 	mkdir -p app/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
@@ -53,9 +57,11 @@ lint: install
 	$(BIN)/ruff check .
 
 # The documentation site into site/: offline, and any warning (a broken link or anchor, a page
-# missing from the nav, a generated section without its marker) fails the build.
+# missing from the nav, a generated section without its marker) fails the build. The web
+# root's sitemap.xml is the committed copy of the build's (commit it when it changes).
 docs: $(VENV)/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	cp site/sitemap.xml sitemap.xml
 
 # Benchmarks as ratios to baselines measured in the same run; QUICK=1 for a short run.
 bench: install

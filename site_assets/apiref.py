@@ -16,9 +16,8 @@ MAX_DEPTH = 3  # nested objects are flattened to `a.b[].c` up to this depth
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def render(document: dict, error_slugs: dict[str, str]) -> str:
-    """Markdown for every operation of `document`, grouped by tag in order of appearance."""
-    schemas = document.get("components", {}).get("schemas", {})
+def operations_by_tag(document: dict) -> dict[str, list[tuple[str, str, dict]]]:
+    """(path, method, operation) of every operation, grouped by first tag in document order."""
     by_tag: dict[str, list[tuple[str, str, dict]]] = {}
     for path, item in document["paths"].items():
         for method in METHODS:
@@ -26,14 +25,29 @@ def render(document: dict, error_slugs: dict[str, str]) -> str:
                 operation = item[method]
                 tag = (operation.get("tags") or ["Other"])[0]
                 by_tag.setdefault(tag, []).append((path, method, operation))
+    return by_tag
+
+
+def render(document: dict, error_slugs: dict[str, str], tags: list[str] | None = None,
+           errors_page: str = "errors.md") -> str:
+    """Markdown for the operations of `document` (those of `tags`, or all), by tag.
+
+    One tag: its operations are the page's sections (`##`); several: a `##` per tag.
+    """
+    schemas = document.get("components", {}).get("schemas", {})
+    by_tag = {tag: operations for tag, operations in operations_by_tag(document).items()
+              if tags is None or tag in tags}
     lines: list[str] = []
     for server in document.get("servers", []):
         lines += [f"Server: `{server['url']}` (or your own Switchboard host). The paths below "
                   "are complete: append them to the server.", ""]
+    level = 2 if len(by_tag) == 1 else 3
     for tag, operations in by_tag.items():
-        lines += [f"## {tag}", ""]
+        if level == 3:
+            lines += [f"## {tag}", ""]
         for path, method, operation in operations:
-            lines += _operation(path, method, operation, schemas, error_slugs)
+            lines += _operation(path, method, operation, schemas, error_slugs, level,
+                                errors_page)
     return "\n".join(lines) + "\n"
 
 
@@ -43,8 +57,8 @@ def operation_anchor(operation: dict) -> str:
 
 
 def _operation(path: str, method: str, operation: dict, schemas: dict,
-               error_slugs: dict[str, str]) -> list[str]:
-    lines = [f"### {operation['summary']} {{ #{operation_anchor(operation)} }}", "",
+               error_slugs: dict[str, str], level: int, errors_page: str) -> list[str]:
+    lines = [f"{'#' * level} {operation['summary']} {{ #{operation_anchor(operation)} }}", "",
              f"`{method.upper()} {path}`", ""]
     if operation.get("description"):
         lines += [operation["description"], ""]
@@ -72,7 +86,7 @@ def _operation(path: str, method: str, operation: dict, schemas: dict,
         codes = _problem_codes(response)
         if codes:
             meaning = "Problem: " + ", ".join(
-                f"[`{code}`](errors.md#{error_slugs[code]})" for code in codes)
+                f"[`{code}`]({errors_page}#{error_slugs[code]})" for code in codes)
         else:
             success = success or (status, response)
             meaning = response.get("description", "")

@@ -1,13 +1,16 @@
 """Build-time generators: the docs' reference sections, rendered from the code's own registries.
 
 `collect()` reads the error-code registry, the channel registry, the event types and the
-OpenAPI document of `/api/v1` from an application instance; the `*_markdown()` functions
-turn them into the Markdown that the MkDocs hook puts in place of each page's marker. No
-database or Redis is touched: everything here is import-time data.
+OpenAPI documents of `/api/v1` and `/api/mobile` from an application instance; the
+`*_markdown()` functions turn them into the Markdown that the MkDocs hook puts in place of
+each page's marker. No database or Redis is touched: everything here is import-time data.
+`collect()` is the only place the docs import the application's registries: when a module
+moves, repoint its import there.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -18,11 +21,31 @@ from site_assets import apiref
 
 # Page → (marker, generator). A page that lacks its marker fails the build: the generated
 # part must never silently disappear.
+# The API reference, one page per resource: page → (surface, OpenAPI tags; None = all).
+RESOURCES = {
+    "reference/messages.md": ("v1", ["Messages"]),
+    "reference/contacts.md": ("v1", ["Contacts"]),
+    "reference/conversations.md": ("v1", ["Conversations"]),
+    "reference/templates.md": ("v1", ["Templates"]),
+    "reference/webhooks.md": ("v1", ["Webhooks"]),
+    "reference/events.md": ("v1", ["Events"]),
+    "reference/wallet.md": ("v1", ["Wallet"]),
+    "reference/usage.md": ("v1", ["Usage"]),
+    "reference/channels.md": ("v1", ["Channels"]),
+    "reference/gateways.md": ("v1", ["Gateways"]),
+    "reference/mobile.md": ("mobile", None),
+}
+INDEX_TAGS = ["Meta"]  # operations shown on the reference's index page itself
+# The channel guides, one page each with the registry's facts: channels/<name>.md.
+CHANNEL_GUIDES = ("whatsapp", "sms", "rcs", "email", "messenger", "instagram", "telegram",
+                  "viber", "line", "webchat", "push")
 MARKERS = {
     "errors.md": "<!-- error-codes -->",
-    "channels.md": "<!-- channel-matrix",
+    "channels/index.md": "<!-- channel-matrix",
     "events.md": "<!-- event-catalogue -->",
-    "api-reference.md": "<!-- api-reference -->",
+    "reference/index.md": "<!-- api-reference-index -->",
+    **{page: f"<!-- api-reference: {page.split('/')[1][:-3]} -->" for page in RESOURCES},
+    **{f"channels/{name}.md": f"<!-- channel-facts: {name} -->" for name in CHANNEL_GUIDES},
 }
 OPENAPI_PATH = "/api/v1/openapi.json"
 # Which page describes the object an event's `data` carries, by the event type's prefix.
@@ -57,6 +80,7 @@ class Reference:
     channels: list[ChannelDoc]
     events: dict[str, str]
     openapi: dict
+    mobile_openapi: dict
 
     def error_slugs(self) -> dict[str, str]:
         return {error.code: error.slug for error in self.errors}
@@ -84,6 +108,7 @@ def collect(app, api_server_url: str) -> Reference:
     """Read every registry the docs are generated from, through the app's own functions."""
     from app import channels, errors
     from app.api import openapi
+    from app.api.surfaces import mobile as mobile_surface
     from app.api.surfaces import v1 as surface
     from app.services.events import EVENT_TYPES
 
@@ -96,6 +121,9 @@ def collect(app, api_server_url: str) -> Reference:
         document = openapi.build(surface, title="Switchboard API", version="1.0.0",
                                  server_url=api_server_url.rstrip("/"),
                                  document_path=OPENAPI_PATH)
+    with app.app_context():  # no request: no document operation of its own
+        mobile = openapi.build(mobile_surface, title="Switchboard mobile API", version="1.0.0",
+                               server_url=api_server_url.rstrip("/"))
     channel_docs = [
         ChannelDoc(channel.label, channels.as_api(channel),
                    {field: channel.limit(field) for field in ("text", *dict(channel.field_limits))
@@ -103,10 +131,24 @@ def collect(app, api_server_url: str) -> Reference:
                    channel.fallback)
         for channel in channels.all_channels()
     ]
-    return Reference(error_docs, channel_docs, dict(EVENT_TYPES), document)
+    return Reference(error_docs, channel_docs, dict(EVENT_TYPES), document, mobile)
 
 
 _cell = apiref.cell
+
+
+UNAVAILABLE_PATH = "problems/service-unavailable.json"
+
+
+def unavailable_problem(ref: Reference, site_url: str) -> str:
+    """The problem the web server answers on the API's paths when the app cannot (503)."""
+    error = next(e for e in ref.errors if e.code == "service_unavailable")
+    return json.dumps({
+        "type": f"{site_url.rstrip('/')}/errors/{error.slug}", "title": error.title,
+        "status": error.status,
+        "detail": "The Switchboard API is not answering right now. Retry after a few seconds "
+                  "with the same Idempotency-Key.",
+        "code": error.code, "param": None, "request_id": None}) + "\n"
 
 
 def errors_markdown(ref: Reference, site_url: str) -> str:
@@ -173,6 +215,37 @@ def channel_matrix_markdown(ref: Reference) -> str:
     return "\n".join(lines) + "\n"
 
 
+def channel_facts_markdown(ref: Reference, name: str) -> str:
+    """One channel's rules at a glance, from the registry that validates and prices sends."""
+    channel = next((c for c in ref.channels if c.api["name"] == name), None)
+    if channel is None:
+        raise ValueError(f"channels/{name}.md: no channel {name!r} in the channel registry")
+    api = channel.api
+    limits = ", ".join(f"`{field}` at most {limit} characters"
+                       for field, limit in channel.limits.items())
+    optional = ", ".join(f"`{field}`" for field in api["optional"]
+                         if not any(field in group for group in api["one_of"]))
+    rows = [
+        ("`channel`", f"`{name}`"),
+        ("`to`", f"[`{api['address']}`](index.md#addresses)"),
+        ("needs", _needs(api)),
+        ("optional", optional or "—"),
+        ("length limits", limits or "the request's 1 MiB"),
+        ("delivery receipts", "yes" if api["delivery_receipts"] else "no"),
+        ("read receipts", "yes" if api["read_receipts"] else "no"),
+        ("bounces", "yes" if api["bounces"] else "no"),
+        (f"price ({api['pricing']['currency']})", _price(api["pricing"])),
+        ("falls back to", f"[`{channel.fallback}`]({channel.fallback}.md)"
+         if channel.fallback else "—"),
+    ]
+    lines = ["## At a glance", "",
+             "Generated from the channel registry that validates and prices every send, the "
+             f"same data as `GET /api/v1/channels/{name}`.", "",
+             "| rule | value |", "|---|---|"]
+    lines += [f"| {label} | {apiref.cell(value)} |" for label, value in rows]
+    return "\n".join(lines) + "\n"
+
+
 def event_anchor(event_type: str) -> str:
     """The anchor of an event type's section on the events page."""
     return event_type.replace(".", "-")
@@ -194,9 +267,35 @@ def events_markdown(ref: Reference) -> str:
     return "\n".join(lines) + "\n"
 
 
-def api_reference_markdown(ref: Reference) -> str:
-    """Every operation of the OpenAPI document, server-rendered."""
-    return apiref.render(ref.openapi, ref.error_slugs())
+def resource_markdown(ref: Reference, page: str) -> str:
+    """The operations of one resource's reference page, server-rendered."""
+    surface, tags = RESOURCES[page]
+    document = ref.openapi if surface == "v1" else ref.mobile_openapi
+    return apiref.render(document, ref.error_slugs(), tags, errors_page="../errors.md")
+
+
+def resource_page(tag: str) -> str:
+    """The reference page of a `/api/v1` OpenAPI tag; fails for a tag that has none."""
+    for page, (surface, tags) in RESOURCES.items():
+        if surface == "v1" and tag in (tags or []):
+            return page
+    raise ValueError(f"the OpenAPI tag {tag!r} has no reference page: add it to RESOURCES")
+
+
+def reference_index_markdown(ref: Reference) -> str:
+    """Every `/api/v1` operation in one table, linked to its resource page; then the index's own."""
+    lines = ["| operation | method and path | page |", "|---|---|---|"]
+    for tag, operations in apiref.operations_by_tag(ref.openapi).items():
+        if tag in INDEX_TAGS:
+            continue
+        page = resource_page(tag)
+        name = page.split("/")[1]
+        for path, method, operation in operations:
+            lines.append(f"| [{apiref.cell(operation['summary'])}]({name}#"
+                         f"{apiref.operation_anchor(operation)}) | `{method.upper()} {path}` "
+                         f"| [{tag}]({name}) |")
+    return "\n".join(lines) + "\n\n" + apiref.render(
+        {**ref.openapi, "servers": []}, ref.error_slugs(), INDEX_TAGS, errors_page="../errors.md")
 
 
 def render_marker(page: str, markdown: str, ref: Reference, site_url: str) -> str:
@@ -204,10 +303,11 @@ def render_marker(page: str, markdown: str, ref: Reference, site_url: str) -> st
     marker = MARKERS[page]
     generated = {
         "errors.md": lambda: errors_markdown(ref, site_url),
-        "channels.md": lambda: channel_matrix_markdown(ref),
+        "channels/index.md": lambda: channel_matrix_markdown(ref),
         "events.md": lambda: events_markdown(ref),
-        "api-reference.md": lambda: api_reference_markdown(ref),
-    }[page]()
+        "reference/index.md": lambda: reference_index_markdown(ref),
+    }.get(page, lambda: channel_facts_markdown(ref, page[9:-3]) if page.startswith("channels/")
+          else resource_markdown(ref, page))()
     lines = markdown.splitlines()
     found = [i for i, line in enumerate(lines) if line.strip().startswith(marker)]
     if len(found) != 1:

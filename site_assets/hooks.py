@@ -3,17 +3,20 @@
 - The error codes, the channel matrix, the event catalogue and the API reference are
   rendered from the application's own registries and OpenAPI document (see docgen.py) in
   place of a marker in their pages, so the docs cannot drift from the code.
-- `openapi.json` (the `/api/v1` contract), `robots.txt` and `llms.txt` are written into the
-  site; `.htaccess` (clean URLs, `/errors/<slug>` redirects, the 404 page) is copied too.
+- `openapi.json` (the `/api/v1` contract), `robots.txt`, `llms.txt`, `llms-full.txt` and
+  the sitemap are written into the site; the web root's `.htaccess` (clean URLs,
+  `/errors/<slug>` redirects, the 404 page, the app's proxied paths) is copied too.
+  `robots.txt` and `.htaccess` are the files at the repository root; `sitemap.xml` there is
+  the committed copy of the production build's sitemap (`make docs` refreshes it).
 - Canonical URLs, the sitemap and `llms.txt` always name the production docs domain, the
   `site_url` of mkdocs.yml. `DOCS_BUILD_URL` names the domain a build is served from (the
   sandbox docs, a preview); it changes none of them. It must share `site_url`'s path, since
-  the web-server rules and the 404 page use root-relative paths.
+  the web-server rules and the 404 page use root-relative paths. A build for another host
+  is a duplicate of the site: every page says `noindex` and its robots.txt disallows all.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import os
@@ -30,13 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `site_assets` and `app` import from the repository root
     sys.path.insert(0, str(ROOT))
 
-from site_assets import docgen  # noqa: E402
+from site_assets import docgen, markup, seo  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("mkdocs.hooks.switchboard")
 DEFAULT_API_SERVER = "https://api.switchboard.example"
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
-_TAG = re.compile(r"<[^>]+>")
+_H1 = re.compile(r"<h1[^>]*>(.*?)(?:<a class=\"headerlink\".*?)?</h1>", re.S)
+LOGO = "assets/switchboard-logo.svg"
 
 _state: dict = {}
 
@@ -52,20 +56,33 @@ def on_config(config, **_kwargs):
             raise PluginError(f"DOCS_BUILD_URL {build_url} must be served at the same path as "
                               f"site_url {site_url}")
         log.info("Building for %s; canonical URLs stay on %s", build_url, site_url)
+    duplicate = bool(build_url) and urlsplit(build_url).netloc != urlsplit(site_url).netloc
+    config["extra"]["noindex"] = duplicate
     api_server = (config.get("extra") or {}).get("api_server", DEFAULT_API_SERVER)
     with docgen.documentation_app() as app:
         reference = docgen.collect(app, api_server)
     _state.clear()
-    _state.update(reference=reference, pages={}, order=[])
+    _state.update(reference=reference, pages={}, order=[], markdown={}, duplicate=duplicate,
+                  lastmod=seo.git_lastmod(ROOT, "docs"))
     return config
 
 
 def on_files(files, config, **_kwargs):
-    """Add the generated non-page files: the OpenAPI document and robots.txt."""
+    """Add the generated non-page files: the OpenAPI document, robots.txt and the llms files.
+
+    The llms files are registered here so that pages may link to them; their text is
+    written after the build, once every page is rendered.
+    """
     document = json.dumps(_state["reference"].openapi, indent=2, ensure_ascii=False) + "\n"
     files.append(File.generated(config, "openapi.json", content=document))
-    files.append(File.generated(config, "robots.txt",
-                                abs_src_path=str(HERE / "robots.txt")))
+    for name in ("llms.txt", "llms-full.txt"):
+        files.append(File.generated(config, name, content=""))
+    files.append(File.generated(config, docgen.UNAVAILABLE_PATH, content=docgen.unavailable_problem(
+        _state["reference"], config["site_url"])))
+    if _state["duplicate"]:
+        files.append(File.generated(config, "robots.txt", content=seo.SANDBOX_ROBOTS))
+    else:
+        files.append(File.generated(config, "robots.txt", abs_src_path=str(ROOT / "robots.txt")))
     return files
 
 
@@ -90,28 +107,70 @@ def on_page_markdown(markdown, page, config, files, **_kwargs):
     src = page.file.src_uri
     if src in docgen.MARKERS:
         try:
-            return docgen.render_marker(src, markdown, _state["reference"], config["site_url"])
+            markdown = docgen.render_marker(src, markdown, _state["reference"],
+                                            config["site_url"])
         except ValueError as error:
             raise PluginError(str(error)) from error
+    _state["markdown"][src] = markdown
     return markdown
 
 
 def on_page_content(content, page, config, files, **_kwargs):
-    """Give every page its own description (meta tag and llms.txt): its first paragraph."""
-    description = page.meta.get("description")
-    if not description:
-        match = _PARAGRAPH.search(content)
-        description = _summary(match.group(1)) if match else config["site_description"]
-        page.meta["description"] = description
+    """Give every page its description (front matter, else its first paragraph), whole sentences."""
+    written = page.meta.get("description")
+    match = _PARAGRAPH.search(content)
+    source = written or (seo.plain_text(match.group(1)) if match else config["site_description"])
+    try:
+        description = seo.describe(source)
+    except seo.DescriptionError as error:
+        raise PluginError(f"{page.file.src_uri}: description: {error}") from error
+    if written and description != " ".join(written.split()):
+        raise PluginError(f"{page.file.src_uri}: the front matter's description must be whole "
+                          f"sentences within {seo.DESCRIPTION_LIMIT} characters")
+    page.meta["description"] = description
+    heading = _H1.search(content)
+    page.meta["headline"] = seo.plain_text(heading.group(1)) if heading else page.title
     _state["pages"][page.file.src_uri] = (page.title, page.canonical_url, description)
-    return content
+    return markup.wrap_tables(content, page.meta["headline"])
+
+
+def on_page_context(context, page, config, nav, **_kwargs):
+    """Structured data for the page: its date and its TechArticle + BreadcrumbList JSON-LD."""
+    site_url = config["site_url"]
+    lastmod = _state["lastmod"].get(page.file.src_uri)
+    crumbs = [("Switchboard documentation", site_url)]
+    parent = page.parent
+    while parent is not None:
+        first = next((child for child in parent.children if child.is_page), None)
+        if first is not None and first is not page:
+            crumbs.insert(1, (parent.title, first.canonical_url))
+        parent = parent.parent
+    if not page.is_homepage:
+        crumbs.append((page.title, page.canonical_url))
+    page.meta["lastmod"] = lastmod
+    page.meta["json_ld"] = seo.json_ld(
+        title=page.meta["headline"], description=page.meta["description"], url=page.canonical_url,
+        site_name=config["site_name"], site_url=site_url, lastmod=lastmod, crumbs=crumbs,
+        logo_url=site_url + LOGO)
+    return context
 
 
 def on_post_build(config, **_kwargs):
-    """Write llms.txt and copy the web-server files MkDocs skips (dotfiles)."""
+    """Write the sitemap and the llms files; copy the web-server files MkDocs skips (dotfiles)."""
     site = Path(config["site_dir"])
-    shutil.copyfile(HERE / ".htaccess", site / ".htaccess")
+    shutil.copyfile(ROOT / ".htaccess", site / ".htaccess")
     (site / "llms.txt").write_text(llms_txt(config), encoding="utf-8")
+    pages = _state["pages"]
+    ordered = [src for _section, src in _state["order"] if src in pages]
+    ordered += [src for src in pages if src not in ordered]
+    (site / "llms-full.txt").write_text(seo.llms_full(
+        config["site_name"], config["site_description"],
+        [(pages[src][0], pages[src][1],
+          seo.absolute_links(_state["markdown"][src], src, config["site_url"]))
+         for src in ordered]),
+        encoding="utf-8")
+    seo.write_sitemap(site, seo.sitemap_xml(
+        [(pages[src][1], _state["lastmod"].get(src)) for src in ordered]))
 
 
 def llms_txt(config) -> str:
@@ -128,6 +187,8 @@ def llms_txt(config) -> str:
     openapi_url = config["site_url"] + "openapi.json"
     sections.setdefault("Reference", []).append(
         f"- [OpenAPI document]({openapi_url}): the `/api/v1` contract as OpenAPI 3.1 JSON.")
+    sections["Reference"].append(
+        f"- [Full text]({config['site_url']}llms-full.txt): every page above in one file.")
     lines = [f"# {config['site_name']}", "", f"> {config['site_description']}", "",
              "Switchboard is a multi-tenant messaging API: WhatsApp, SMS, RCS, email, "
              "Messenger, Instagram, Telegram, Viber, LINE, web chat and push through one "
@@ -136,10 +197,3 @@ def llms_txt(config) -> str:
         lines += [f"## {title}", "", *entries, ""]
     return "\n".join(lines)
 
-
-def _summary(fragment: str, limit: int = 200) -> str:
-    text = " ".join(html.unescape(_TAG.sub("", fragment)).split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + "…"

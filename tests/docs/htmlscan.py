@@ -18,6 +18,9 @@ class Page:
     lang: str | None = None
     canonicals: list[str] = field(default_factory=list)
     robots: list[str] = field(default_factory=list)
+    meta: dict[str, list[str]] = field(default_factory=dict)  # by name or property
+    json_ld: list[str] = field(default_factory=list)
+    headings: list[tuple[int, str | None, str]] = field(default_factory=list)  # level, id, text
     ids: set[str] = field(default_factory=set)
     links: list[str] = field(default_factory=list)  # every href and src
     main_text: str = ""
@@ -42,6 +45,9 @@ class _Scanner(HTMLParser):
         self.stack: list[str] = []
         self.in_h1 = False
         self.h1_text: list[str] = []
+        self.in_json_ld = False
+        self.heading: tuple[int, str | None] | None = None
+        self.heading_text: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -51,6 +57,15 @@ class _Scanner(HTMLParser):
             self.page.canonicals.append(attrs.get("href", ""))
         if tag == "meta" and attrs.get("name") == "robots":
             self.page.robots.append(attrs.get("content", ""))
+        if tag == "meta" and (attrs.get("name") or attrs.get("property")):
+            key = attrs.get("name") or attrs.get("property")
+            self.page.meta.setdefault(key, []).append(attrs.get("content", ""))
+        if tag == "script" and attrs.get("type") == "application/ld+json":
+            self.in_json_ld = True
+            self.page.json_ld.append("")
+        if re.fullmatch(r"h[1-6]", tag) and "article" in self.stack:
+            self.heading = (int(tag[1]), attrs.get("id"))
+            self.heading_text = []
         if attrs.get("id"):
             self.page.ids.add(attrs["id"])
         for name in ("href", "src"):
@@ -65,6 +80,12 @@ class _Scanner(HTMLParser):
             self.stack.append(tag)
 
     def handle_endtag(self, tag):
+        if tag == "script":
+            self.in_json_ld = False
+        if self.heading and tag == f"h{self.heading[0]}":
+            text = " ".join("".join(self.heading_text).split()).removesuffix("¶").strip()
+            self.page.headings.append((*self.heading, text))
+            self.heading = None
         if tag == "h1" and self.in_h1:
             self.in_h1 = False
             self.page.h1.append(" ".join("".join(self.h1_text).split()))
@@ -73,6 +94,10 @@ class _Scanner(HTMLParser):
                 pass
 
     def handle_data(self, data):
+        if self.in_json_ld:
+            self.page.json_ld[-1] += data
+        if self.heading:
+            self.heading_text.append(data)
         if "script" in self.stack or "style" in self.stack:
             return
         if "main" in self.stack:

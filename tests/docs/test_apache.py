@@ -1,140 +1,34 @@
-"""The built site on a real Apache httpd with its `.htaccess`: clean URLs, redirects, 404s.
+"""The built site on a real Apache httpd with the web root's `.htaccess`.
 
-A private httpd is started from a minimal generated configuration (a free port on
+Clean URLs, redirects, 404s, compression, cache lifetimes, and the application's paths
+proxied to a stand-in app (a small HTTP server on a free port that answers what it was
+asked). A private httpd is started from a minimal generated configuration (a free port on
 127.0.0.1, everything else in a temporary folder, `AllowOverride All` on the site), so the
-rules tested are exactly the ones shipped in site_assets/.htaccess. Skipped only where
+rules tested are exactly the ones of the repository's `.htaccess`. Skipped only where
 Apache is not installed outside CI; in CI (`CI=true`) a missing Apache fails the test.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
-import os
-import shutil
-import signal
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from tests.docs.conftest import ROOT
 from tests.docs.htmlscan import scan
+from tests.docs.httpd import apache, running_httpd, stand_in_app  # noqa: F401
 from tests.helpers import free_port
 
 pytestmark = pytest.mark.slow
 
-MODULE_DIRS = ("/usr/lib/apache2/modules", "/usr/lib64/httpd/modules", "/usr/lib/httpd/modules",
-               "/usr/libexec/apache2")
-MODULES = {"mpm_event_module": "mod_mpm_event.so", "authz_core_module": "mod_authz_core.so",
-           "mime_module": "mod_mime.so", "dir_module": "mod_dir.so",
-           "rewrite_module": "mod_rewrite.so"}
 PAGE = "sending"  # any hand-written page
 
 
-def _apache_binary() -> str | None:
-    for name in ("apache2", "httpd"):
-        found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin")
-        if found:
-            return found
-    return None
-
-
-def _config(run_dir: Path, site: Path, port: int) -> str:
-    modules_dir = next((d for d in MODULE_DIRS if Path(d, "mod_rewrite.so").is_file()), None)
-    if modules_dir is None:
-        pytest.fail(f"Apache is installed but mod_rewrite.so is in none of {MODULE_DIRS}")
-    loads = "\n".join(f"LoadModule {name} {modules_dir}/{file}"
-                      for name, file in MODULES.items() if Path(modules_dir, file).is_file())
-    user = ""
-    if os.geteuid() == 0:  # httpd refuses to serve as root: its workers become this user
-        account = "www-data" if _exists("www-data") else "nobody"
-        user = f"User {account}\nGroup {'www-data' if account == 'www-data' else 'nogroup'}"
-    types = "TypesConfig /etc/mime.types" if Path("/etc/mime.types").is_file() else ""
-    return f"""
-ServerRoot "{run_dir}"
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-PidFile "{run_dir}/httpd.pid"
-DefaultRuntimeDir "{run_dir}"
-ErrorLog "{run_dir}/error.log"
-LogLevel warn
-{loads}
-{types}
-{user}
-DocumentRoot "{site}"
-<Directory />
-    AllowOverride None
-    Require all denied
-</Directory>
-<Directory "{site}">
-    AllowOverride All
-    Require all granted
-</Directory>
-"""
-
-
-def _exists(account: str) -> bool:
-    import pwd
-
-    try:
-        pwd.getpwnam(account)
-    except KeyError:
-        return False
-    return True
-
-
-@pytest.fixture(scope="module")
-def apache(site_dir):
-    """The base URL of a private httpd serving the production build."""
-    binary = _apache_binary()
-    if binary is None:
-        message = ("Apache httpd is not installed (apt-get install -y --no-install-recommends "
-                   "apache2)")
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message + "; CI must run this test")
-        pytest.skip(message)
-    run_dir = Path(tempfile.mkdtemp(prefix="switchboard-httpd-"))
-    run_dir.chmod(0o755)
-    port = free_port()
-    conf = run_dir / "httpd.conf"
-    conf.write_text(_config(run_dir, site_dir, port), encoding="utf-8")
-    check = subprocess.run([binary, "-t", "-f", str(conf)], capture_output=True, text=True,
-                           check=False)
-    assert check.returncode == 0, check.stderr
-    process = subprocess.Popen([binary, "-f", str(conf), "-DFOREGROUND"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(base + "/robots.txt", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = (run_dir / "error.log").read_text(errors="replace") \
-                        if (run_dir / "error.log").exists() else ""
-                    pytest.fail(f"httpd did not start: {process.stdout.read()!r} {log}")
-                time.sleep(0.1)
-        yield base
-    finally:
-        # Stop the httpd we started (its process group: the parent and its workers).
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        shutil.rmtree(run_dir, ignore_errors=True)
-
-
 @pytest.fixture
-def http(apache):
+def http(apache):  # noqa: F811 - the fixture
     with httpx.Client(base_url=apache, follow_redirects=False, timeout=10) as client:
         yield client
 
@@ -147,7 +41,8 @@ def _location(response: httpx.Response) -> str:
 
 
 def test_clean_urls_answer_200_with_the_page(http, site_url):
-    for path in ("/", f"/{PAGE}/", "/errors/", "/api-reference/", "/events/"):
+    for path in ("/", f"/{PAGE}/", "/errors/", "/reference/", "/reference/messages/",
+                 "/channels/", "/channels/whatsapp/", "/events/"):
         response = http.get(path)
         assert response.status_code == 200, path
         assert response.headers["content-type"].startswith("text/html")
@@ -162,6 +57,10 @@ def test_clean_urls_answer_200_with_the_page(http, site_url):
     (f"/{PAGE}", f"/{PAGE}/"),
     (f"/{PAGE}.html?utm_source=x", f"/{PAGE}/?utm_source=x"),
     ("/errors/index.html", "/errors/"),
+    ("/channels/whatsapp.html", "/channels/whatsapp/"),
+    ("/reference/messages/index.html", "/reference/messages/"),
+    ("/api-reference/", "/reference/"),
+    ("/api-reference", "/reference/"),
 ])
 def test_other_spellings_of_a_page_redirect_permanently_to_its_clean_url(http, requested, clean):
     response = http.get(requested)
@@ -224,3 +123,94 @@ def test_crawler_files_are_served_with_their_content_types(http, path, content_t
 
 def test_the_htaccess_itself_is_not_served(http):
     assert http.get("/.htaccess").status_code in (403, 404)
+
+
+def test_the_site_serves_the_web_roots_own_htaccess_and_robots_txt(site_dir, http):
+    assert (site_dir / ".htaccess").read_bytes() == (ROOT / ".htaccess").read_bytes()
+    assert http.get("/robots.txt").content == (ROOT / "robots.txt").read_bytes()
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "/api/v1/messages?dry_run=1"),
+    ("GET", "/api/mobile/conversations"),
+    ("GET", "/api/internal/partners"),
+    ("GET", "/admin/"),
+    ("GET", "/admin/messages?status=failed"),
+    ("POST", "/hooks/twilio"),
+    ("GET", "/evaluation"),
+    ("POST", "/evaluation"),
+])
+def test_the_apps_paths_are_proxied_to_the_app_as_requested(http, method, path):
+    response = http.request(method, path, content=b'{"to": "+15005550006"}',
+                            headers={"Authorization": "Bearer ak_test_x",
+                                     "Content-Type": "application/json"})
+    assert response.status_code == (201 if method == "POST" else 200), path
+    received = response.json()
+    assert (received["method"], received["path"]) == (method, path)
+    assert received["headers"]["Authorization"] == "Bearer ak_test_x"
+    assert received["body"] == '{"to": "+15005550006"}'
+    assert received["headers"]["X-Forwarded-For"] == "127.0.0.1"
+    # The app's own caching decision stands.
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/apiary/", "/administration", "/hooks-guide/", "/evaluations"])
+def test_only_the_apps_own_paths_are_proxied(http, path):
+    response = http.get(path)
+    assert response.status_code == 404
+    assert "404 - Not found" in response.text
+
+
+def test_text_is_compressed_and_images_are_not(http, site_dir):
+    for path in (f"/{PAGE}/", "/sitemap.xml", "/llms.txt", "/openapi.json"):
+        response = http.get(path, headers={"Accept-Encoding": "gzip"})
+        assert response.headers.get("content-encoding") == "gzip", path
+        raw = http.get(path, headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in raw.headers
+        assert response.content == raw.content  # httpx decoded the gzip body
+    css = next(site_dir.glob("assets/stylesheets/main.*.min.css")).relative_to(site_dir)
+    assert http.get(f"/{css}", headers={"Accept-Encoding": "gzip"}).headers[
+        "content-encoding"] == "gzip"
+    card = http.get("/assets/switchboard-card.png", headers={"Accept-Encoding": "gzip"})
+    assert card.status_code == 200
+    assert "content-encoding" not in card.headers
+    assert gzip.decompress(http.get("/sitemap.xml.gz").content).startswith(b"<?xml")
+
+
+def _max_age(response: httpx.Response) -> int:
+    directives = [d.strip() for d in response.headers["cache-control"].split(",")]
+    return int(next(d for d in directives if d.startswith("max-age=")).split("=")[1])
+
+
+def test_fingerprinted_assets_are_cached_for_a_year_and_pages_briefly(http, site_dir):
+    fingerprinted = [*site_dir.glob("assets/stylesheets/main.*.min.css"),
+                     *site_dir.glob("assets/javascripts/bundle.*.min.js")]
+    assert len(fingerprinted) == 2
+    for file in fingerprinted:
+        response = http.get("/" + file.relative_to(site_dir).as_posix())
+        assert _max_age(response) == 365 * 24 * 3600
+        assert "immutable" in response.headers["cache-control"]
+    for path in ("/", f"/{PAGE}/", "/sitemap.xml", "/robots.txt", "/llms.txt"):
+        response = http.get(path)
+        assert _max_age(response) <= 3600, path
+        assert "immutable" not in response.headers["cache-control"]
+    logo = http.get("/assets/switchboard-logo.svg")
+    assert logo.headers["content-type"].startswith("image/svg+xml")
+    assert 3600 <= _max_age(logo) <= 7 * 24 * 3600
+
+
+def test_the_apis_paths_answer_problem_json_when_the_app_is_down(site_dir):
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there: gunicorn is down
+    with running_httpd(site_dir, dead) as base, httpx.Client(base_url=base, timeout=10) as client:
+        for method, path in (("POST", "/api/v1/messages"), ("GET", "/api/mobile/conversations"),
+                             ("POST", "/hooks/gw_01HNQX2P8Y9R3T4V5W6Z7A8B9C")):
+            response = client.request(method, path)
+            assert response.status_code == 503, path
+            assert response.headers["content-type"].startswith("application/problem+json")
+            problem = response.json()
+            assert (problem["status"], problem["code"]) == (503, "service_unavailable")
+            assert problem["type"].endswith("/errors/service-unavailable")
+            assert response.headers["cache-control"] == "no-store"
+            assert int(response.headers["retry-after"]) > 0
+        # The docs themselves are still served.
+        assert client.get("/sending/").status_code == 200

@@ -114,13 +114,14 @@ def extract(path: Path) -> list[Sample]:
                 continue
             line = text.count("\n", 0, fence.start()) + 2
             region = _region(text, fence.end(), fences) if first else ""
-            samples.append(Sample(path.name, line, command.strip(), region))
+            samples.append(Sample(path.relative_to(DOCS).as_posix(), line, command.strip(),
+                                  region))
             first = False
     return samples
 
 
 def all_samples() -> list[Sample]:
-    return [sample for page in sorted(DOCS.glob("*.md")) for sample in extract(page)]
+    return [sample for page in sorted(DOCS.rglob("*.md")) for sample in extract(page)]
 
 
 @dataclass
@@ -300,6 +301,20 @@ def test_the_docs_keep_enough_executable_samples():
         parse_curl(sample.command)
 
 
+def test_every_channel_guide_and_resource_reference_page_has_an_executed_example():
+    from site_assets import docgen
+
+    pages = set(PAGES)
+    for name in docgen.CHANNEL_GUIDES:
+        assert f"channels/{name}.md" in pages, name
+    for page, (surface, _tags) in docgen.RESOURCES.items():
+        if surface == "v1":
+            assert page in pages, page
+    for page in ("index.md", "quickstart-curl.md", "idempotency.md", "sandbox-cookbook.md",
+                 "moving-from-twilio.md", "batch-sending.md"):
+        assert page in pages, page
+
+
 def test_the_sample_reader_finds_status_and_response_after_a_sample():
     page = DOCS / "getting-started.md"
     samples = extract(page)
@@ -309,3 +324,24 @@ def test_the_sample_reader_finds_status_and_response_after_a_sample():
     call = parse_curl(send.command)
     assert (call.method, call.path) == ("POST", "/api/v1/messages")
     assert call.headers["Idempotency-Key"] and json.loads(call.body)["channel"] == "sms"
+
+
+def test_the_mobile_reference_pages_sign_in_example_runs_as_documented(app, tenant):
+    """The mobile API's example (not under /api/v1) signs in the agent it names."""
+    [fence] = [m for m in FENCE.finditer((DOCS / "reference" / "mobile.md").read_text(
+        encoding="utf-8")) if m.group(1) == "sh"]
+    call = parse_curl(fence.group(2).replace("\\\n", " "))
+    credentials = json.loads(call.body)
+    with app.app_context():
+        make_user("agent", tenant.partner_id, email=credentials["email"],
+                  password=credentials["password"])
+    response = app.test_client().open(call.path, method=call.method, headers=call.headers,
+                                      data=call.body.encode())
+    assert response.status_code == 200, response.get_data(as_text=True)
+    sample = extract(DOCS / "reference" / "mobile.md")
+    assert sample == []  # not an /api/v1 call: run here instead
+    text = (DOCS / "reference" / "mobile.md").read_text(encoding="utf-8")
+    documented = json.loads(next(m.group(2) for m in FENCE.finditer(text)
+                                 if m.group(1) == "json"))
+    assert set(documented) <= set(response.json)
+    assert response.json["environment"] == credentials["environment"] == "sandbox"

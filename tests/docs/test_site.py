@@ -55,7 +55,7 @@ def test_make_docs_is_a_strict_build_and_it_succeeds(site_dir):
     recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ndocs:", 1)[1]
     assert "mkdocs build --strict" in recipe.split("\n\n", 1)[0]
     for name in ("index.html", "404.html", "sitemap.xml", "robots.txt", "llms.txt",
-                 "openapi.json", ".htaccess"):
+                 "llms-full.txt", "openapi.json", ".htaccess", "problems/service-unavailable.json"):
         assert (site_dir / name).is_file(), name
 
 
@@ -107,16 +107,23 @@ def test_every_event_type_is_in_the_event_catalogue(pages, reference):
         assert _plain(description) in _text(section)
 
 
-def test_every_openapi_operation_is_in_the_api_reference(pages, reference):
-    page = pages["/api-reference/"]
-    schemas = reference.openapi["components"]["schemas"]
+def _reference_path(tag: str) -> str:
+    """The clean URL of the reference page that documents a `/api/v1` tag."""
+    if tag in docgen.INDEX_TAGS:
+        return "/reference/"
+    return "/" + docgen.resource_page(tag).removesuffix(".md") + "/"
+
+
+def _check_operations(document: dict, page_of, pages) -> int:
+    """Every operation of `document` is in full on its page; returns how many there are."""
+    schemas = document["components"]["schemas"]
     count = 0
-    for path, item in reference.openapi["paths"].items():
+    for path, item in document["paths"].items():
         for method, operation in item.items():
             count += 1
-            anchor = apiref.operation_anchor(operation)
-            section = page.section(anchor)
-            assert section, f"{method.upper()} {path} is missing"
+            page = pages[page_of(operation)]
+            section = page.section(apiref.operation_anchor(operation))
+            assert section, f"{method.upper()} {path} is missing from {page.path}"
             assert f"<code>{method.upper()} {path}</code>" in section
             assert operation["summary"] in _text(section)
             for param in operation["parameters"]:
@@ -128,7 +135,32 @@ def test_every_openapi_operation_is_in_the_api_reference(pages, reference):
                     assert f"<code>{field_path}</code>" in section, (path, field_path)
             for status in operation["responses"]:
                 assert f"<code>{status}</code>" in section
+    return count
+
+
+def test_every_openapi_operation_is_on_its_resources_reference_page(pages, reference):
+    count = _check_operations(reference.openapi,
+                              lambda op: _reference_path(op["tags"][0]), pages)
     assert count >= 20
+    # The index lists and links every operation to its page.
+    index = pages["/reference/"].html
+    for item in reference.openapi["paths"].values():
+        for operation in item.values():
+            if operation["tags"][0] not in docgen.INDEX_TAGS:
+                target = _reference_path(operation["tags"][0]).removeprefix("/reference/")
+                link = f'href="{target}#{apiref.operation_anchor(operation)}"'
+                assert link in index, operation["operationId"]
+
+
+def test_every_mobile_operation_is_on_the_mobile_reference_page(pages, reference):
+    assert _check_operations(reference.mobile_openapi, lambda op: "/reference/mobile/",
+                             pages) >= 8
+
+
+def test_there_is_one_reference_page_per_resource(pages):
+    for resource in ("messages", "contacts", "conversations", "templates", "webhooks",
+                     "events", "wallet", "usage", "channels", "gateways", "mobile"):
+        assert f"/reference/{resource}/" in pages, resource
 
 
 def test_the_site_serves_the_openapi_document_of_the_api(site_dir, reference, app):
@@ -142,7 +174,7 @@ def test_the_site_serves_the_openapi_document_of_the_api(site_dir, reference, ap
 
 
 def test_every_page_is_readable_without_javascript(pages):
-    assert len(pages) >= 12
+    assert len(pages) >= 35
     for path, page in pages.items():
         assert page.lang == "en", path
         assert len(page.h1) == 1, f"{path}: {page.h1}"
@@ -152,7 +184,7 @@ def test_every_page_is_readable_without_javascript(pages):
         assert page.scripts_in_article == 0, path
     # Generated content is in the served HTML, not fetched by a script.
     assert "insufficient_funds" in pages["/errors/"].article_text
-    assert "POST /api/v1/messages" in pages["/api-reference/"].article_text
+    assert "POST /api/v1/messages" in pages["/reference/messages/"].article_text
     assert "message.delivered" in pages["/events/"].article_text
     assert "fcm_token" in pages["/channels/"].article_text
 
@@ -166,12 +198,37 @@ def test_each_page_has_one_canonical_url_on_the_production_docs_domain(
     assert "docs.sandbox" not in (site / "sitemap.xml").read_text(encoding="utf-8")
 
 
-def test_the_sandbox_build_changes_nothing_about_canonicals_sitemap_robots_or_llms_txt(
+def test_the_sandbox_build_changes_nothing_about_canonicals_sitemap_or_llms_txt(
         site_dir, sandbox_site_dir):
     assert _canonicals(site_dir) == _canonicals(sandbox_site_dir)
     assert _sitemap_locs(site_dir) == _sitemap_locs(sandbox_site_dir)
-    for name in ("robots.txt", "llms.txt", "openapi.json", ".htaccess"):
+    for name in ("llms.txt", "llms-full.txt", "openapi.json", ".htaccess", "sitemap.xml"):
         assert (site_dir / name).read_bytes() == (sandbox_site_dir / name).read_bytes(), name
+
+
+def test_the_sandbox_build_is_not_for_indexing_and_the_production_build_is(
+        site_dir, sandbox_site_dir, site_url):
+    sandbox_pages = site_pages(sandbox_site_dir)
+    production_pages = site_pages(site_dir)
+    assert sandbox_pages.keys() == production_pages.keys()
+    for path, page in sandbox_pages.items():
+        assert page.robots == ["noindex"], path
+        assert production_pages[path].robots == [], path
+    robots = RobotFileParser()
+    robots.parse((sandbox_site_dir / "robots.txt").read_text(encoding="utf-8").splitlines())
+    for agent in ("Googlebot", *AI_CRAWLERS):
+        for path in ("/", "/sending/", "/llms.txt", "/sitemap.xml"):
+            assert not robots.can_fetch(agent, urljoin(SANDBOX_DOCS_URL, path)), (agent, path)
+    # The production build's robots.txt is the web root's, byte for byte.
+    assert (site_dir / "robots.txt").read_bytes() == (ROOT / "robots.txt").read_bytes()
+
+
+def test_a_build_for_the_production_host_is_the_production_build(tmp_path, site_url):
+    site = tmp_path / "site"
+    result = run_mkdocs_build(site, site_url)
+    assert result.returncode == 0, result.stderr
+    assert (site / "robots.txt").read_bytes() == (ROOT / "robots.txt").read_bytes()
+    assert scan("/", (site / "index.html").read_text(encoding="utf-8")).robots == []
 
 
 def test_a_build_url_served_under_another_path_is_refused(tmp_path):
@@ -222,7 +279,7 @@ def test_robots_txt_welcomes_search_engines_and_ai_crawlers_and_names_the_sitema
     for agent in ("Googlebot", "Bingbot", *AI_CRAWLERS):
         assert re.search(rf"^User-agent: {re.escape(agent)}$", text, re.M) or agent in (
             "Googlebot", "Bingbot")
-        for path in ("/", "/errors/", "/llms.txt", "/api-reference/"):
+        for path in ("/", "/errors/", "/llms.txt", "/reference/"):
             assert parser.can_fetch(agent, urljoin(site_url, path)), (agent, path)
     assert parser.site_maps() == [urljoin(site_url, "sitemap.xml")]
 
@@ -251,4 +308,43 @@ def test_the_docs_domain_of_the_app_is_the_site_url(site_url):
     from app.config import Config
 
     assert Config.DOCS_PUBLIC_URL.rstrip("/") + "/" == site_url
-    assert (ROOT / "site_assets" / ".htaccess").is_file()
+
+
+def test_the_web_roots_files_are_at_the_top_of_the_repository(site_dir):
+    for name in (".htaccess", "robots.txt", "sitemap.xml"):
+        assert (ROOT / name).is_file(), name
+    assert (site_dir / ".htaccess").read_bytes() == (ROOT / ".htaccess").read_bytes()
+
+
+def test_the_committed_sitemap_is_the_one_a_fresh_build_writes(site_dir):
+    fresh = (site_dir / "sitemap.xml").read_text(encoding="utf-8")
+    committed = (ROOT / "sitemap.xml").read_text(encoding="utf-8")
+    assert committed == fresh, "sitemap.xml is stale: run `make docs` and commit sitemap.xml"
+    recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ndocs:", 1)[1]
+    assert "cp site/sitemap.xml sitemap.xml" in recipe.split("\n\n", 1)[0]
+
+
+def test_no_table_has_an_empty_header_cell(pages):
+    for path, page in pages.items():
+        for header in re.findall(r"<th[^>]*>(.*?)</th>", page.html, re.S):
+            assert _text(header), f"{path}: an empty <th>"
+
+
+def test_each_channel_guide_states_the_registrys_rules_and_covers_the_channel(pages, reference):
+    assert {channel.api["name"] for channel in reference.channels} == set(docgen.CHANNEL_GUIDES)
+    for channel in reference.channels:
+        api = channel.api
+        page = pages[f"/channels/{api['name']}/"]
+        facts = page.section("at-a-glance")
+        assert facts, api["name"]
+        cells = [_text(cell) for cell in re.findall(r"<td>(.*?)</td>", facts, re.S)]
+        values = dict(zip(cells[::2], cells[1::2], strict=True))
+        assert values["channel"] == api["name"] and values["to"] == api["address"]
+        assert values["delivery receipts"] == ("yes" if api["delivery_receipts"] else "no")
+        assert values["read receipts"] == ("yes" if api["read_receipts"] else "no")
+        assert values["bounces"] == ("yes" if api["bounces"] else "no")
+        assert api["pricing"]["default"] in values[f"price ({api['pricing']['currency']})"]
+        for field, limit in channel.limits.items():
+            assert f"{field} at most {limit} characters" in values["length limits"]
+        for anchor in ("receipts", "inbound", "the-gateway"):
+            assert page.section(anchor), (api["name"], anchor)

@@ -13,7 +13,8 @@ DOCS = ROOT / "docs"
 
 
 def _pages() -> dict[str, str]:
-    return {page.name: page.read_text(encoding="utf-8") for page in sorted(DOCS.glob("*.md"))}
+    return {page.relative_to(DOCS).as_posix(): page.read_text(encoding="utf-8")
+            for page in sorted(DOCS.rglob("*.md"))}
 
 
 def test_every_event_type_the_docs_name_is_a_registered_event_type():

@@ -26,7 +26,7 @@ LAYERS = [
     (4, ("app.models",)),
     (5, ("app.channels",)),
     (6, ("app.errors", "app.money", "app.database")),
-    (7, ("app.config", "app.extensions")),
+    (7, ("app.config", "app.extensions", "app.embedded_redis")),
 ]
 
 
