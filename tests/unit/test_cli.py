@@ -88,8 +88,19 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, cli):
     assert key in second.output  # same key printed again, nothing re-issued
     with app.app_context():
         assert db.session.query(Partner).count() == 1
-        assert db.session.query(User).count() == 3
+        assert db.session.query(User).count() == 4  # an operator, an admin, two agents
         assert keys.authenticate(key).environment == "sandbox"
+        from sqlalchemy import select
+
+        from app.models import CannedReply, Conversation
+
+        for environment in ("live", "sandbox"):  # an inbox to work on, in both environments
+            seeded = db.session.scalars(select(Conversation).where(
+                Conversation.environment == environment)).all()
+            assert len({c.channel for c in seeded}) >= 6
+            assert len({c.assignee_id for c in seeded} - {None}) == 2
+            assert db.session.scalars(select(CannedReply).where(
+                CannedReply.environment == environment)).all()
     client = app.test_client()
     login = client.get("/admin/login")
     token = login.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1]

@@ -14,6 +14,7 @@ from app import money
 from app.extensions import db
 from app.models import (
     AccessKey,
+    CannedReply,
     Contact,
     ContactIdentity,
     Conversation,
@@ -32,11 +33,20 @@ LOGINS = (
     ("operator@demo.switchboard.example", "operator"),
     ("admin@demo.switchboard.example", "admin"),
     ("agent@demo.switchboard.example", "agent"),
+    ("agent2@demo.switchboard.example", "agent"),
 )
 CONTACTS = (
     ("Nayeem Rahman", "crm-42", "sms", "+15551234567", "Is my order on its way?"),
     ("Ada Park", "crm-43", "whatsapp", "+447700900123", "Can I change the delivery address?"),
     ("Luis Ortega", "crm-44", "email", "luis@example.com", "Invoice for last month, please."),
+    ("Mina Sato", "crm-45", "telegram", "555000111", "Do you ship to Osaka?"),
+    ("Chloé Martin", "crm-46", "webchat", "visitor-7f3a", "Bonjour ! Is there a discount code?"),
+    ("Omar Haddad", "crm-47", "messenger", "6012345678901234", "My parcel arrived damaged."),
+)
+CANNED_REPLIES = (
+    ("Greeting", "Hi! Thanks for writing to us. How can I help?"),
+    ("Shipping times", "Orders ship within one working day and arrive in 2 to 4 days."),
+    ("Refunds", "We refund within 5 working days of receiving the return."),
 )
 # The first send of docs/sending.md, which works on the demo as written: its template is
 # seeded in both environments, and `flask demo seed` prints it as a curl with the demo's key.
@@ -75,10 +85,12 @@ def seed() -> DemoSeed:
             users.create_user(email, DEMO_PASSWORD, role,
                               partner_id=None if role == "operator" else partner.id,
                               name=role.capitalize() + " (demo)")
-    agent = db.session.scalar(select(User).where(User.email == LOGINS[2][0]))
+    agents = [db.session.scalar(select(User).where(User.email == email)).id
+              for email, _ in LOGINS[2:]]
     for environment in ("sandbox", "live"):
-        _seed_conversations(partner.id, environment, agent.id)
+        _seed_conversations(partner.id, environment, agents)
         _seed_template(partner.id, environment)
+        _seed_canned_replies(partner.id, environment)
     db.session.commit()
     return DemoSeed(partner.id, _sandbox_key(partner.id), tuple((e, DEMO_PASSWORD)
                     for e, _ in LOGINS), created)
@@ -116,7 +128,19 @@ def _sandbox_key(partner_id: str) -> str:
     return issued.plaintext
 
 
-def _seed_conversations(partner_id: str, environment: str, agent_id: str) -> None:
+def _seed_canned_replies(partner_id: str, environment: str) -> None:
+    for title, body in CANNED_REPLIES:
+        if db.session.scalar(select(CannedReply.id).where(
+                CannedReply.partner_id == partner_id, CannedReply.environment == environment,
+                CannedReply.title == title)) is None:
+            db.session.add(CannedReply(partner_id=partner_id, environment=environment,
+                                       title=title, body=body))
+
+
+def _seed_conversations(partner_id: str, environment: str, agents: list[str]) -> None:
+    """One conversation per demo contact: the first assigned to the first agent, the fourth
+    to the second, the rest waiting in the shared inbox."""
+    assignees = {0: agents[0], 3: agents[-1]}
     now = utcnow()
     for index, (name, external_id, channel, address, text) in enumerate(CONTACTS):
         exists = db.session.scalar(select(Contact).where(
@@ -129,9 +153,9 @@ def _seed_conversations(partner_id: str, environment: str, agent_id: str) -> Non
         contact.identities.append(ContactIdentity(channel=channel, address=address, **scope))
         db.session.add(contact)
         db.session.flush()
-        at = now - timedelta(minutes=30 - index * 7)
+        at = now - timedelta(minutes=45 - index * 7)
         conversation = Conversation(contact_id=contact.id, channel=channel, status="open",
-                                    assignee_id=agent_id if index == 0 else None,
+                                    assignee_id=assignees.get(index),
                                     last_message_at=at, **scope)
         db.session.add(conversation)
         db.session.flush()
