@@ -207,9 +207,14 @@ def gateway_list():
 
 
 def _set_gateway_status(gateway_id: str, status: str, done: str) -> None:
+    from app.errors import ApiError
     from app.services.messaging import gateways
 
-    if gateways.set_status(gateway_id, status) is None:
+    try:
+        found = gateways.set_status(gateway_id, status)
+    except ApiError as exc:
+        raise click.ClickException(exc.detail) from exc
+    if found is None:
         raise click.ClickException(f"no gateway {gateway_id}")
     click.echo(f"{done} {gateway_id}")
 

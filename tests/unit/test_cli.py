@@ -129,11 +129,11 @@ def test_gateway_credentials_may_reference_the_environment(app, cli, monkeypatch
     from app.models import Gateway
     from app.services.messaging import gateways
 
+    monkeypatch.setenv("TWILIO_TOKEN", "from-the-environment")
     result = cli.invoke(args=["gateway", "add", "--channel", "sms", "--provider", "twilio",
                               "--name", "Shared", "--credential", "auth_token=env:TWILIO_TOKEN"])
     assert result.exit_code == 0, result.output
     gateway_id = result.output.split()[0]
-    monkeypatch.setenv("TWILIO_TOKEN", "from-the-environment")
     with app.app_context():
         gateway = db.session.get(Gateway, gateway_id)
         assert gateways.decrypt_credentials(gateway) == {"auth_token": "from-the-environment"}
@@ -142,6 +142,30 @@ def test_gateway_credentials_may_reference_the_environment(app, cli, monkeypatch
 
         with pytest.raises(gateways.CredentialsError, match="TWILIO_TOKEN"):
             gateways.decrypt_credentials(gateway)
+
+
+def test_gateway_add_and_enable_refuse_a_missing_or_empty_callback_secret(app, cli, monkeypatch):
+    """An empty Twilio auth token would verify forged callbacks: no such gateway goes live."""
+    from app.models import Gateway
+
+    base = ["gateway", "add", "--channel", "sms", "--provider", "twilio", "--name", "x"]
+    for extra in ([], ["--credential", "auth_token="], ["--credential", "auth_token=env:TW_T"]):
+        refused = cli.invoke(args=base + ["--credential", "account_sid=AC1", *extra])
+        assert refused.exit_code != 0 and "auth_token" in refused.output
+    monkeypatch.setenv("TW_T", "")  # set but empty is as bad as unset
+    assert cli.invoke(args=base + ["--credential", "auth_token=env:TW_T"]).exit_code != 0
+    with app.app_context():
+        assert db.session.query(Gateway).count() == 0
+    monkeypatch.setenv("TW_T", "a-real-token")
+    added = cli.invoke(args=base + ["--credential", "auth_token=env:TW_T"])
+    assert added.exit_code == 0, added.output
+    gateway_id = added.output.split()[0]
+    assert cli.invoke(args=["gateway", "disable", gateway_id]).exit_code == 0
+    monkeypatch.setenv("TW_T", "")
+    enabled = cli.invoke(args=["gateway", "enable", gateway_id])
+    assert enabled.exit_code != 0 and "auth_token" in enabled.output
+    with app.app_context():
+        assert db.session.get(Gateway, gateway_id).status == "disabled"
 
 
 def test_gateway_add_refuses_unknown_providers_and_the_sandbox(cli):

@@ -146,6 +146,7 @@ def base_url(gateway: GatewayConfig) -> str:
 
 class MetaGraphAdapter:
     provider = "meta_graph"
+    callback_secrets = ("app_secret",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """POST the text to the Send API; map the answer to accepted/transient/permanent."""

@@ -73,6 +73,7 @@ def signature(client_token: str, data: bytes) -> str:
 
 class RbmAdapter:
     provider = "rbm"
+    callback_secrets = ("client_token",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """Create the agent message; 404 means the recipient cannot receive RCS."""

@@ -51,6 +51,7 @@ def _flag(value, default: bool) -> bool:
 
 class SmtpAdapter:
     provider = "smtp"
+    callback_secrets = ("webhook_secret",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """Hand the message to the SMTP server; map its reply codes to the outcome."""

@@ -59,6 +59,7 @@ def json_items(body: bytes) -> list[dict]:
 
 class WebchatAdapter:
     provider = "webchat"
+    callback_secrets = ("webhook_secret",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """Accept at once: the widget reads the stored message; no provider is called."""
