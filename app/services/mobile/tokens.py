@@ -57,7 +57,8 @@ def well_formed(token: str, prefix: str) -> bool:
     body = token[len(prefix):]
     if any(c not in BASE62 for c in body):
         return False
-    return hmac.compare_digest(checksum(body[:RANDOM_LENGTH]), body[RANDOM_LENGTH:])
+    return hmac.compare_digest(checksum(body[:RANDOM_LENGTH]).encode(),
+                               body[RANDOM_LENGTH:].encode())
 
 
 def _invalid(detail: str, keep_changes: bool = False) -> ApiError:

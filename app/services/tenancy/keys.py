@@ -66,7 +66,7 @@ def parse(key: str) -> str:
     if any(c not in BASE62 for c in body):
         raise KeyFormatError("not base62")
     random_part, check = body[:RANDOM_LENGTH], body[RANDOM_LENGTH:]
-    if not hmac.compare_digest(checksum(random_part), check):
+    if not hmac.compare_digest(checksum(random_part).encode(), check.encode()):
         raise KeyFormatError("bad checksum")
     return environment
 
