@@ -64,6 +64,8 @@ class Config:
     # public-address rule, e.g. "127.0.0.0/8" to reach a local test receiver.
     WEBHOOK_ALLOW_HTTP = False
     WEBHOOK_ALLOWED_NETWORKS = ""
+    # Ports a webhook URL may name (comma-separated; `*` for any, e.g. local test receivers).
+    WEBHOOK_ALLOWED_PORTS = "443,8443"
     # Push notifications to agents' phones (FCM HTTP v1). No credentials, or no project id
     # (here or in the service account key): no pushes, an info line each. Credentials: JSON
     # ({"access_token": ...}, {"service_account": {...}} or a bare service account key) or

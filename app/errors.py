@@ -107,8 +107,9 @@ register("missing_callback_secret", 422, "Missing callback secret",
          "(or an `env:` reference to an unset or empty variable); it cannot be added or enabled.")
 
 register("invalid_webhook_url", 422, "Invalid webhook URL",
-         "Webhook URLs use https and must resolve only to public internet addresses (no "
-         "private, loopback, link-local or metadata addresses); redirects are not followed.")
+         "Webhook URLs use https on port 443 or 8443 and must resolve only to public internet "
+         "addresses (no private, loopback, link-local, site-local or metadata addresses); "
+         "redirects are not followed.")
 
 _HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
                413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error",

@@ -65,6 +65,7 @@ def post(url: str, message_id: str, payload: str, secrets: list[str]) -> Outcome
     try:
         target = ssrf.check_url(url)
     except ssrf.UnsafeUrl as exc:
+        current_app.logger.warning("webhook %s refused: %s", message_id, exc.reason)
         return Outcome(None, None, None, f"refused: the URL {exc}")
     request_url, host_header, extensions = ssrf.pinned(target)
     headers = signed_headers(message_id, payload, secrets) | host_header
