@@ -17,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     env_name = (config or {}).get("ENV_NAME") or os.environ.get("SWITCHBOARD_ENV", "production")
     settings = config_module.CONFIGS[env_name].from_environ()
     settings.update(config or {})
+    config_module.parse_all(settings)
     config_module.validate(settings)
     app.config.update(settings)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)

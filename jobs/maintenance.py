@@ -1,4 +1,4 @@
-"""Housekeeping jobs on the `default` queue."""
+"""Housekeeping on the `default` queue (the workers also run it between jobs)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,6 @@ from app.services import maintenance
 queue = "default"
 
 
-def purge_idempotency_records() -> int:
-    """Delete idempotency records past their 24 h retention; return how many."""
-    return maintenance.purge_idempotency_records()
-
-
-def sweep() -> dict:
-    """Re-enqueue work whose job was lost (Redis down, worker killed); return the counts."""
-    return maintenance.sweep()
+def purge() -> dict:
+    """Delete one batch of each kind of expired row now; return how many of each."""
+    return maintenance.purge()

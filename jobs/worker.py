@@ -14,8 +14,9 @@ from app.services import maintenance
 class AppWorker(Worker):
     """A forking RQ worker whose work horses inherit the preloaded Flask app.
 
-    Its periodic maintenance also sweeps for lost work (see `app.services.maintenance`),
-    so every running worker repairs what a crash or a Redis outage left behind.
+    Its periodic maintenance also sweeps for lost work and purges expired rows (see
+    `app.services.maintenance`), so every running worker repairs what a crash or a Redis
+    outage left behind and nothing is kept past its retention.
     """
 
     flask_app: Flask
@@ -32,8 +33,12 @@ class AppWorker(Worker):
                 found = maintenance.sweep()
                 if any(found.values()):
                     self.log.info("sweeper re-enqueued %s", found)
+                purged = maintenance.purge_if_due()
+                if purged and any(purged.values()):
+                    self.log.info("purged %s", purged)
             except Exception:  # noqa: BLE001 - a failed sweep must not stop the worker
-                self.log.exception("sweep failed")
+                db.session.rollback()
+                self.log.exception("maintenance failed")
             finally:
                 db.session.remove()
 

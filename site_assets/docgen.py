@@ -84,7 +84,7 @@ def collect(app, api_server_url: str) -> Reference:
     """Read every registry the docs are generated from, through the app's own functions."""
     from app import channels, errors
     from app.api import openapi
-    from app.api.v1 import surface
+    from app.api.surfaces import v1 as surface
     from app.services.events import EVENT_TYPES
 
     with app.test_request_context():

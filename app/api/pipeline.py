@@ -19,15 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.api import idempotency, ratelimit, validation
-from app.api.principal import Principal
+from app.api.principal import MUTATING, Principal
 from app.database import reads_only
 from app.errors import ApiError, from_http_exception, problem, request_id
 from app.extensions import db
 from app.models.base import ID_PATTERN
 from app.services import audit, tx
 from app.services import idempotency as stored_responses
-
-MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -56,13 +54,18 @@ class EndpointSpec:
 
 @dataclass
 class Surface:
-    """One API surface: a name, how it authenticates, and the endpoints declared on it."""
+    """One API surface: a name, its blueprint, how it authenticates, and its endpoints.
+
+    `csrf_exempt` surfaces authenticate with bearer tokens, never with a cookie.
+    """
 
     name: str
+    bp: Blueprint
     authenticate: Callable[[], Principal]
+    csrf_exempt: bool = False
     endpoints: list[EndpointSpec] = field(default_factory=list)
 
-    def endpoint(self, bp: Blueprint, rule: str, method: str, *, summary: str,
+    def endpoint(self, rule: str, method: str, *, summary: str,
                  tags: tuple[str, ...] = (), body: type[BaseModel] | None = None,
                  query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
                  status: int = 200, errors: tuple[str, ...] = (),
@@ -75,7 +78,7 @@ class Surface:
         """
 
         def decorate(handler: Callable) -> Callable:
-            spec = EndpointSpec(method, (bp.url_prefix or "") + rule, summary, tags, body,
+            spec = EndpointSpec(method, (self.bp.url_prefix or "") + rule, summary, tags, body,
                                 query, response, status, errors,
                                 (handler.__doc__ or "").strip(), finish, public,
                                 tuple((headers or {}).items()))
@@ -85,7 +88,8 @@ class Surface:
             def view(**view_args):
                 return self._run(spec, handler, view_args)
 
-            bp.add_url_rule(rule, endpoint=handler.__name__, view_func=view, methods=[method])
+            self.bp.add_url_rule(rule, endpoint=handler.__name__, view_func=view,
+                                 methods=[method])
             return handler
 
         return decorate

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 
 @dataclass(frozen=True)
 class Principal:

@@ -9,7 +9,9 @@ from sqlalchemy import DateTime, String, TypeDecorator
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from ulid import ULID
 
-ID_PATTERN = re.compile(r"^[a-z]+_[0-7][0-9A-HJKMNP-TV-Z]{25}$")
+ULID_REGEX = "[0-7][0-9A-HJKMNP-TV-Z]{25}"
+ID_REGEX = f"^[a-z]+_{ULID_REGEX}$"  # every id of every object: prefix_ULID
+ID_PATTERN = re.compile(ID_REGEX)
 ENVIRONMENTS = ("live", "sandbox")
 
 

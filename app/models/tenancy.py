@@ -21,6 +21,10 @@ class Partner(PrefixedId, Timestamps, db.Model):
     rate_limit_live: Mapped[int | None] = mapped_column(Integer)
     rate_limit_sandbox: Mapped[int | None] = mapped_column(Integer)
 
+    def rate_limit_for(self, environment: str) -> int | None:
+        """The partner's own limit in an environment; None: the configured default."""
+        return self.rate_limit_live if environment == "live" else self.rate_limit_sandbox
+
 
 class AccessKey(PrefixedId, TenantScoped, Timestamps, db.Model):
     """An API key; only its HMAC is stored, the plaintext is shown once at creation."""

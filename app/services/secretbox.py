@@ -23,10 +23,8 @@ class UnsetReference(LookupError):
 
 
 def _box() -> MultiFernet:
-    configured = current_app.config.get("GATEWAY_CREDENTIALS_KEY") or ""
-    secrets = [part.strip() for part in configured.split(",") if part.strip()]
-    if not secrets:
-        secrets = [current_app.config["SECRET_KEY"]]
+    secrets = current_app.config.get("GATEWAY_CREDENTIALS_KEY") or (
+        current_app.config["SECRET_KEY"],)
     return MultiFernet([
         Fernet(base64.urlsafe_b64encode(
             hashlib.sha256(b"switchboard-gateway-credentials\x00" + secret.encode()).digest()))

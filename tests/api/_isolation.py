@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ulid import ULID
 
 from app.api import openapi
-from app.api.v1 import load_routes, surface
+from app.api.surfaces import v1 as surface
 from app.config import Config
 from app.extensions import db
 from app.models import Gateway
@@ -35,7 +35,6 @@ RELATIONS = ("other_partner", "other_environment")
 
 
 def _document() -> dict:
-    load_routes()
     return openapi.build(surface, title="Switchboard API", version="1.0.0",
                          server_url=Config.APP_PUBLIC_URL, document_path=PREFIX + "/openapi.json")
 

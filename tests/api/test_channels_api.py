@@ -5,7 +5,8 @@ from __future__ import annotations
 from app.api.v1.channels import ChannelOut
 from app.channels import all_channels, as_api
 
-# DESIGN.md §6, written out on purpose: the served matrix must contain every one of them.
+# The eleven channels of the product, written out on purpose (docs/channels.md): the served
+# matrix must contain every one of them.
 DESIGN_CHANNELS = {"whatsapp", "sms", "rcs", "email", "messenger", "instagram", "telegram",
                    "viber", "line", "webchat", "push"}
 

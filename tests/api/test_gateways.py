@@ -11,6 +11,7 @@ from sqlalchemy import event, func, select, text
 from app.api.v1.gateways import GatewayOut
 from app.channels import all_channels
 from app.channels import get as get_channel
+from app.config import parse
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Gateway
@@ -173,17 +174,18 @@ def test_gateway_without_credentials_decrypts_to_nothing(app):
 
 
 def test_dedicated_credentials_key_is_used_and_supports_rotation(app):
-    app.config["GATEWAY_CREDENTIALS_KEY"] = "old-key"
+    app.config["GATEWAY_CREDENTIALS_KEY"] = parse("GATEWAY_CREDENTIALS_KEY", "old-key")
     try:
         gateway_id = add(app, credentials={"auth_token": "t1"})
         with app.app_context():
             gateway = db.session.get(Gateway, gateway_id)
-            app.config["GATEWAY_CREDENTIALS_KEY"] = "new-key, old-key"
+            app.config["GATEWAY_CREDENTIALS_KEY"] = parse("GATEWAY_CREDENTIALS_KEY",
+                                                          "new-key, old-key")
             assert gateways.decrypt_credentials(gateway) == {"auth_token": "t1"}
-            app.config["GATEWAY_CREDENTIALS_KEY"] = "new-key"
+            app.config["GATEWAY_CREDENTIALS_KEY"] = ("new-key",)
             with pytest.raises(gateways.CredentialsError):
                 gateways.decrypt_credentials(gateway)
-            app.config["GATEWAY_CREDENTIALS_KEY"] = ""
+            app.config["GATEWAY_CREDENTIALS_KEY"] = ()
             with pytest.raises(gateways.CredentialsError):  # SECRET_KEY is a different key
                 gateways.decrypt_credentials(gateway)
     finally:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select, update
 
 from app import create_app
-from app.api.auth import authenticate_api_key
+from app.api.authn.keys import authenticate_api_key
 from app.api.pipeline import Surface
 from app.api.schemas import Strict
 from app.extensions import db
@@ -44,9 +44,9 @@ class ThingOut(BaseModel):
 def _build_app(**overrides):
     app = create_app({"ENV_NAME": "testing", **overrides})
     bp = Blueprint("pipeline_test", __name__, url_prefix="/api/test")
-    surface = Surface("v1", authenticate_api_key)
+    surface = Surface("v1", bp, authenticate_api_key)
 
-    @surface.endpoint(bp, "/things", "POST", summary="Create a thing", body=ThingIn,
+    @surface.endpoint("/things", "POST", summary="Create a thing", body=ThingIn,
                       response=ThingOut, status=201)
     def create_thing(principal, body: ThingIn):
         contact = Contact(partner_id=principal.partner_id, environment=principal.environment,
@@ -60,7 +60,7 @@ def _build_app(**overrides):
             raise RuntimeError("worker died after writing")
         return {"id": contact.id, "object": "thing", "name": contact.name}
 
-    @surface.endpoint(bp, "/things/<id>", "GET", summary="Get a thing", response=ThingOut)
+    @surface.endpoint("/things/<id>", "GET", summary="Get a thing", response=ThingOut)
     def get_thing(principal, id):
         contact = db.session.get(Contact, id)
         return {"id": contact.id, "object": "thing", "name": contact.name}

@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app.api import openapi
-from app.api.v1 import load_routes, surface
+from app.api.surfaces import v1 as surface
 from app.config import Config
 from app.extensions import db
 from app.models import Partner
@@ -51,7 +51,6 @@ PLACEHOLDER_ID = "con_01HNQX2P8Y9R3T4V5W6Z7A8B9C"
 
 
 def _document() -> dict:
-    load_routes()
     return openapi.build(surface, title="Switchboard API", version="1.0.0",
                          server_url=Config.APP_PUBLIC_URL, document_path=DOCUMENT_PATH)
 

@@ -17,6 +17,7 @@ from app.services import dispatch, events, tx
 from app.services.webhooks import delivery as webhook_delivery
 from app.services.webhooks import endpoints as webhooks
 from app.services.webhooks import ssrf
+from tests.helpers import set_config
 
 PUBLIC_URL = "https://93.184.215.14/hooks/switchboard"
 FIELDS = ["id", "object", "url", "description", "event_types", "status", "disabled_reason",
@@ -136,11 +137,11 @@ def test_refusals_never_reveal_what_the_resolver_answered(api, url):
 
 
 def test_ports_other_than_443_and_8443_are_refused_unless_configured(app, api, monkeypatch):
-    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
+    set_config(monkeypatch, app, "WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
     assert api.post("/webhook_endpoints", json={"url": "https://127.0.0.1:6379/hook"}
                     ).json["detail"] == "The URL must use port 443 or 8443."
     assert _create(api, url="https://127.0.0.1:8443/hook")["url"].endswith(":8443/hook")
-    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_PORTS", "443,9443")
+    set_config(monkeypatch, app, "WEBHOOK_ALLOWED_PORTS", "443,9443")
     assert _create(api, url="https://127.0.0.1:9443/hook")["url"].endswith(":9443/hook")
     assert api.post("/webhook_endpoints", json={"url": "https://127.0.0.1:8443/hook"}
                     ).status_code == 422
@@ -148,7 +149,7 @@ def test_ports_other_than_443_and_8443_are_refused_unless_configured(app, api, m
 
 def test_the_allow_list_admits_a_private_network_and_http_only_when_enabled(app, api,
                                                                             monkeypatch):
-    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
+    set_config(monkeypatch, app, "WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
     assert _create(api, url="https://127.0.0.1:8443/hook")["url"] == (
         "https://127.0.0.1:8443/hook")
     assert api.post("/webhook_endpoints",

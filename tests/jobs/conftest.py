@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jobs.worker import run_worker
+from tests.helpers import set_config
 from tests.jobs._webhooks import Receiver
 
 
@@ -26,8 +27,8 @@ def local(app, monkeypatch):
                 "WEBHOOK_ALLOWED_PORTS": "*", "WEBHOOK_RETRY_DELAYS": "0,0,0,0",
                 "WEBHOOK_TIMEOUT_SECONDS": 5}
     for key, value in settings.items():
-        monkeypatch.setitem(app.config, key, value)
-    return lambda key, value: monkeypatch.setitem(app.config, key, value)
+        set_config(monkeypatch, app, key, value)
+    return lambda key, value: set_config(monkeypatch, app, key, value)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from app.services import dispatch
 from app.services.messaging import gateways
 from app.services.mobile import tokens as mobile_tokens
 from tests.factories import make_user
+from tests.helpers import set_config
 
 PROJECT = "switchboard-agents"
 ACCESS_TOKEN = "ya29.agent-push-token"
@@ -56,7 +57,7 @@ def configure(app, httpserver, monkeypatch):
                     "AGENT_PUSH_FCM_CREDENTIALS": json.dumps({"access_token": ACCESS_TOKEN}),
                     "AGENT_PUSH_RETRY_DELAYS": "0,0", **overrides}
         for key, value in settings.items():
-            monkeypatch.setitem(app.config, key, value)
+            set_config(monkeypatch, app, key, value)
 
     return apply
 

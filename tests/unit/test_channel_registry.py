@@ -23,7 +23,8 @@ def test_get_returns_none_for_unknown_or_non_string_names():
 
 
 def test_capabilities_follow_the_design_matrix():
-    """DESIGN.md §6, plus read receipts for viber (its `seen` event) and our own web chat."""
+    """The documented matrix (docs/channels.md), with read receipts for viber (its `seen`
+    event) and our own web chat."""
     receipts = {c.name: (c.delivery_receipts, c.read_receipts) for c in all_channels()}
     assert receipts == {
         "whatsapp": (True, True), "sms": (True, False), "rcs": (True, True),

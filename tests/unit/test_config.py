@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from app import config, create_app
@@ -32,3 +34,23 @@ def test_environment_variables_override_defaults():
 def test_postgres_urls_use_psycopg3(monkeypatch):
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": "postgres://u@127.0.0.1/db"})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@127.0.0.1/db"
+
+
+def test_list_settings_are_parsed_once_into_typed_values():
+    settings = config.Config.from_environ({
+        "SEND_RETRY_DELAYS": "1, 2.5,", "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8, ::1",
+        "GATEWAY_CREDENTIALS_KEY": " new , old "})
+    assert settings["SEND_RETRY_DELAYS"] == (1.0, 2.5)
+    assert settings["WEBHOOK_ALLOWED_NETWORKS"] == (ipaddress.ip_network("127.0.0.0/8"),
+                                                    ipaddress.ip_network("::1/128"))
+    assert settings["GATEWAY_CREDENTIALS_KEY"] == ("new", "old")
+    assert settings["WEBHOOK_RETRY_DELAYS"][:3] == (0.0, 5.0, 300.0)  # typed defaults
+
+
+def test_list_settings_given_to_the_factory_are_parsed_too():
+    app = create_app({"ENV_NAME": "testing", "AGENT_PUSH_RETRY_DELAYS": "0,0",
+                      "WEBHOOK_ALLOWED_NETWORKS": "10.9.0.0/16"})
+    assert app.config["AGENT_PUSH_RETRY_DELAYS"] == (0.0, 0.0)
+    assert app.config["WEBHOOK_ALLOWED_NETWORKS"] == (ipaddress.ip_network("10.9.0.0/16"),)
+    with pytest.raises(ValueError):
+        config.parse("SEND_RETRY_DELAYS", "ten")

@@ -7,12 +7,13 @@ import ipaddress
 import pytest
 
 from app.services.webhooks import ssrf
+from tests.helpers import set_config
 
 
 @pytest.fixture
 def config(app, app_ctx, monkeypatch):
     """The app's config, changeable for one test."""
-    return lambda key, value: monkeypatch.setitem(app.config, key, value)
+    return lambda key, value: set_config(monkeypatch, app, key, value)
 
 
 @pytest.mark.parametrize(("address", "reason"), [

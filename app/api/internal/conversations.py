@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.api.internal import bp, surface
+from app.api.surfaces import internal as surface
 from app.api.v1.conversations import declare_actions
 
-declare_actions(surface, bp)
+declare_actions(surface)

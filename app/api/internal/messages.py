@@ -14,10 +14,14 @@ import time
 from flask import Response, current_app, g, json
 from pydantic import Field
 
-from app.api.internal import bp, surface
 from app.api.principal import Principal
-from app.api.schemas import Id, Strict
-from app.api.v1.messages import SEND_ERRORS, MessageOut
+from app.api.schemas import (
+    Id,
+    MessageOut,
+    Strict,
+)
+from app.api.surfaces import internal as surface
+from app.api.v1.messages import SEND_ERRORS
 from app.services.inbox import inbox
 from app.services.messaging.objects import message_to_api
 
@@ -38,7 +42,7 @@ def _confirm(principal: Principal, response: Response) -> Response:
                     mimetype="application/json")
 
 
-@surface.endpoint(bp, "/messages/send_and_confirm", "POST", summary="Reply and wait",
+@surface.endpoint("/messages/send_and_confirm", "POST", summary="Reply and wait",
                   tags=("Messages",), body=SendAndConfirm, response=MessageOut, status=202,
                   errors=(*SEND_ERRORS, "conflict"), finish=_confirm)
 def send_and_confirm(principal: Principal, body: SendAndConfirm):

@@ -7,9 +7,12 @@ from typing import Literal
 from flask import Response, g, request
 from pydantic import BaseModel, Field
 
-from app.api.mobile import bp, surface
 from app.api.principal import Principal
-from app.api.schemas import Id, Strict
+from app.api.schemas import (
+    Id,
+    Strict,
+)
+from app.api.surfaces import mobile as surface
 from app.models import MobileToken
 from app.services.mobile import tokens as mobile_tokens
 
@@ -60,7 +63,7 @@ def _acting(record: MobileToken) -> None:
                             actor=record.user_id, surface="mobile", user_id=record.user_id)
 
 
-@surface.endpoint(bp, "/auth/token", "POST", summary="Sign in", body=TokenRequest,
+@surface.endpoint("/auth/token", "POST", summary="Sign in", body=TokenRequest,
                   response=TokenOut, errors=("invalid_token",), **CREDENTIALS)
 def issue_token(_principal: None, body: TokenRequest):
     """Sign in with email and password; answers a new access and refresh token."""
@@ -70,7 +73,7 @@ def issue_token(_principal: None, body: TokenRequest):
     return mobile_tokens.tokens_to_api(issued)
 
 
-@surface.endpoint(bp, "/auth/refresh", "POST", summary="Refresh tokens", body=RefreshRequest,
+@surface.endpoint("/auth/refresh", "POST", summary="Refresh tokens", body=RefreshRequest,
                   response=TokenOut, errors=("invalid_token",), **CREDENTIALS)
 def refresh_token(_principal: None, body: RefreshRequest):
     """Exchange the refresh token for a new pair; the old pair stops working."""
@@ -79,7 +82,7 @@ def refresh_token(_principal: None, body: RefreshRequest):
     return mobile_tokens.tokens_to_api(issued)
 
 
-@surface.endpoint(bp, "/auth/revoke", "POST", summary="Sign out", body=RevokeRequest,
+@surface.endpoint("/auth/revoke", "POST", summary="Sign out", body=RevokeRequest,
                   status=204, **CREDENTIALS)
 def revoke_token(_principal: None, body: RevokeRequest):
     """Sign out: revoke every token of this sign-in. 204 also for an unknown token."""

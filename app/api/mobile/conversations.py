@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC
 
 from flask import Response, json, request
 from pydantic import BaseModel, Field
 
-from app.api.mobile import bp, surface
 from app.api.principal import Principal
-from app.api.schemas import Id, ListQuery, ListResponse, Strict, page_response
-from app.api.v1.conversations import ConversationOut, HistoryQuery
-from app.api.v1.messages import SEND_ERRORS, MessageOut, Rfc3339
+from app.api.schemas import (
+    ConversationOut,
+    HistoryQuery,
+    Id,
+    ListQuery,
+    ListResponse,
+    MessageOut,
+    Rfc3339,
+    Strict,
+    page_response,
+)
+from app.api.surfaces import mobile as surface
+from app.api.v1.messages import SEND_ERRORS
 from app.services.inbox import conversations, inbox
 from app.services.messaging.objects import message_to_api
 
@@ -52,7 +60,7 @@ def conditional(body: dict) -> Response:
     return response
 
 
-@surface.endpoint(bp, "/conversations", "GET", summary="Poll the agent's conversations",
+@surface.endpoint("/conversations", "GET", summary="Poll the agent's conversations",
                   tags=("Conversations",), query=FeedQuery,
                   response=ListResponse[FeedConversationOut], errors=("invalid_cursor",))
 def list_conversations(principal: Principal, query: FeedQuery):
@@ -61,13 +69,13 @@ def list_conversations(principal: Principal, query: FeedQuery):
     With `updated_since`: every conversation changed since then, whoever holds it. Send the
     previous response's ETag in If-None-Match: 304 when nothing changed.
     """
-    since = query.updated_since.astimezone(UTC) if query.updated_since else None
+    since = query.updated_since
     page = inbox.agent_feed(principal.partner_id, principal.environment, principal.user_id,
                             updated_since=since, limit=query.limit, cursor=query.cursor)
     return conditional(page_response(page, inbox.feed_item_to_api))
 
 
-@surface.endpoint(bp, "/conversations/<id>/messages", "GET",
+@surface.endpoint("/conversations/<id>/messages", "GET",
                   summary="List a conversation's messages", tags=("Conversations",),
                   query=HistoryQuery, response=ListResponse[MessageOut],
                   errors=("invalid_cursor",))
@@ -79,7 +87,7 @@ def list_messages(principal: Principal, query: HistoryQuery, id: str):  # noqa: 
     return conditional(page_response(page, message_to_api))
 
 
-@surface.endpoint(bp, "/conversations/<id>/messages", "POST", summary="Reply",
+@surface.endpoint("/conversations/<id>/messages", "POST", summary="Reply",
                   tags=("Conversations",), body=Reply, response=MessageOut, status=202,
                   errors=(*SEND_ERRORS, "conflict"))
 def reply(principal: Principal, body: Reply, id: str):  # noqa: A002

@@ -7,9 +7,13 @@ from typing import Literal
 from flask import Response
 from pydantic import BaseModel, Field
 
-from app.api.mobile import bp, surface
 from app.api.principal import Principal
-from app.api.schemas import Id, Strict, Timestamp
+from app.api.schemas import (
+    Id,
+    Strict,
+    Timestamp,
+)
+from app.api.surfaces import mobile as surface
 from app.services.mobile import tokens as mobile_tokens
 
 FCM_TOKEN = r"^[A-Za-z0-9_:.\-]{20,512}$"  # noqa: S105 - a pattern, not a secret
@@ -30,7 +34,7 @@ class PushTokenOut(BaseModel):
     last_seen_at: Timestamp
 
 
-@surface.endpoint(bp, "/push_tokens", "POST", summary="Register a push token",
+@surface.endpoint("/push_tokens", "POST", summary="Register a push token",
                   tags=("Push tokens",), body=PushTokenIn, response=PushTokenOut, status=201)
 def register_push_token(principal: Principal, body: PushTokenIn):
     """Register this device for push notifications (201), or refresh it (200)."""
@@ -40,7 +44,7 @@ def register_push_token(principal: Principal, body: PushTokenIn):
     return mobile_tokens.push_token_to_api(record), 201 if created else 200
 
 
-@surface.endpoint(bp, "/push_tokens/<token>", "DELETE", summary="Unregister a push token",
+@surface.endpoint("/push_tokens/<token>", "DELETE", summary="Unregister a push token",
                   tags=("Push tokens",), status=204)
 def delete_push_token(principal: Principal, token: str):
     """Stop push notifications to this device (call it before signing out)."""

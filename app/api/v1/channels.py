@@ -8,8 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app import channels
 from app.api.principal import Principal
-from app.api.schemas import ListResponse, Money
-from app.api.v1 import bp, surface
+from app.api.schemas import (
+    ListResponse,
+    Money,
+)
+from app.api.surfaces import v1 as surface
 from app.errors import ApiError
 
 
@@ -47,7 +50,7 @@ class ChannelOut(BaseModel):
     pricing: ChannelPricing
 
 
-@surface.endpoint(bp, "/channels", "GET", summary="List channels", tags=("Channels",),
+@surface.endpoint("/channels", "GET", summary="List channels", tags=("Channels",),
                   response=ListResponse[ChannelOut])
 def list_channels(principal: Principal):
     """The eleven channels: address formats, required fields, receipts, limits and prices."""
@@ -55,7 +58,7 @@ def list_channels(principal: Principal):
     return {"object": "list", "data": data, "has_more": False, "next_cursor": None}
 
 
-@surface.endpoint(bp, "/channels/<name>", "GET", summary="Get a channel", tags=("Channels",),
+@surface.endpoint("/channels/<name>", "GET", summary="Get a channel", tags=("Channels",),
                   response=ChannelOut)
 def get_channel(principal: Principal, name: str):
     """One channel of the matrix, by name (`sms`, `whatsapp`, ...)."""

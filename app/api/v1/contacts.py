@@ -8,12 +8,20 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema, field_validator
 
 from app.api.principal import Principal
-from app.api.schemas import Id, ListQuery, ListResponse, Strict, Timestamp, page_response
-from app.api.v1 import bp, surface
+from app.api.schemas import (
+    ChannelName,
+    Id,
+    ListQuery,
+    ListResponse,
+    Strict,
+    Timestamp,
+    page_response,
+    prefixed_id,
+)
+from app.api.surfaces import v1 as surface
 from app.channels import names
 from app.services.inbox import contacts
 
-ChannelName = Literal[tuple(names())]  # type: ignore[valid-type]
 ADDRESS_ERRORS = ("unknown_channel", "invalid_phone_number", "invalid_email_address",
                   "invalid_address")
 ATTRIBUTE_VALUE_MAX = 500
@@ -84,9 +92,8 @@ class ContactUpdate(Strict):
 
 
 class ContactMerge(Strict):
-    other_id: str = Field(pattern=r"^con_[0-7][0-9A-HJKMNP-TV-Z]{25}$",
-                          examples=["con_01HNQX2P8Y9R3T4V5W6Z7A8B9C"],
-                          description="The contact merged into this one, then deleted.")
+    other_id: prefixed_id("con") = Field(  # type: ignore[valid-type]
+        description="The contact merged into this one, then deleted.")
 
 
 class IdentityOut(BaseModel):
@@ -129,7 +136,7 @@ class ContactQuery(ListQuery):
         return value
 
 
-@surface.endpoint(bp, "/contacts", "POST", summary="Create a contact", tags=("Contacts",),
+@surface.endpoint("/contacts", "POST", summary="Create a contact", tags=("Contacts",),
                   body=ContactCreate, response=ContactOut, status=201,
                   errors=("external_id_taken", "identity_taken", *ADDRESS_ERRORS))
 def create_contact(principal: Principal, body: ContactCreate):
@@ -141,7 +148,7 @@ def create_contact(principal: Principal, body: ContactCreate):
     return contacts.to_api(contact)
 
 
-@surface.endpoint(bp, "/contacts", "GET", summary="List or look up contacts",
+@surface.endpoint("/contacts", "GET", summary="List or look up contacts",
                   tags=("Contacts",), query=ContactQuery, response=ListResponse[ContactOut],
                   errors=("invalid_cursor", *ADDRESS_ERRORS))
 def list_contacts(principal: Principal, query: ContactQuery):
@@ -153,14 +160,14 @@ def list_contacts(principal: Principal, query: ContactQuery):
     return page_response(page, contacts.to_api)
 
 
-@surface.endpoint(bp, "/contacts/<id>", "GET", summary="Get a contact", tags=("Contacts",),
+@surface.endpoint("/contacts/<id>", "GET", summary="Get a contact", tags=("Contacts",),
                   response=ContactOut)
 def get_contact(principal: Principal, id: str):  # noqa: A002 - the URL's own name
     """One contact with its identities and attributes."""
     return contacts.to_api(contacts.get(principal.partner_id, principal.environment, id))
 
 
-@surface.endpoint(bp, "/contacts/<id>", "PATCH", summary="Update a contact",
+@surface.endpoint("/contacts/<id>", "PATCH", summary="Update a contact",
                   tags=("Contacts",), body=ContactUpdate, response=ContactOut,
                   errors=("external_id_taken", "identity_taken", *ADDRESS_ERRORS))
 def update_contact(principal: Principal, body: ContactUpdate, id: str):  # noqa: A002
@@ -172,14 +179,14 @@ def update_contact(principal: Principal, body: ContactUpdate, id: str):  # noqa:
     return contacts.to_api(contact)
 
 
-@surface.endpoint(bp, "/contacts/<id>", "DELETE", summary="Delete a contact",
+@surface.endpoint("/contacts/<id>", "DELETE", summary="Delete a contact",
                   tags=("Contacts",), response=ContactDeleted, errors=("conflict",))
 def delete_contact(principal: Principal, id: str):  # noqa: A002
     """Erase a contact: identities and conversations are deleted, its messages redacted."""
     return contacts.delete(principal.partner_id, principal.environment, id)
 
 
-@surface.endpoint(bp, "/contacts/<id>/merge", "POST", summary="Merge two contacts",
+@surface.endpoint("/contacts/<id>/merge", "POST", summary="Merge two contacts",
                   tags=("Contacts",), body=ContactMerge, response=ContactOut)
 def merge_contacts(principal: Principal, body: ContactMerge, id: str):  # noqa: A002
     """Move `other_id`'s identities, conversations and messages here, then delete it."""

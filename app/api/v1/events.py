@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from app.api.principal import Principal
-from app.api.schemas import Id, ListQuery, ListResponse, Strict, Timestamp, page_response
-from app.api.v1 import bp, surface
-from app.api.v1.messages import Rfc3339
+from app.api.schemas import (
+    Id,
+    ListQuery,
+    ListResponse,
+    Rfc3339,
+    Strict,
+    Timestamp,
+    page_response,
+)
+from app.api.surfaces import v1 as surface
 from app.api.v1.webhook_endpoints import DeliveryOut, EventType
 from app.services import events
 from app.services.webhooks import log as webhook_log
@@ -40,25 +46,25 @@ class Redeliver(Strict):
 TAGS = ("Events",)
 
 
-@surface.endpoint(bp, "/events", "GET", summary="List events", tags=TAGS, query=EventQuery,
+@surface.endpoint("/events", "GET", summary="List events", tags=TAGS, query=EventQuery,
                   response=ListResponse[EventOut], errors=("invalid_cursor",))
 def list_events(principal: Principal, query: EventQuery):
     """The environment's events, newest first: what was (or will be) sent to webhooks."""
     page = events.list_events(principal.partner_id, principal.environment,
-                                event_type=query.type, created_gte=_utc(query.created_gte),
-                                created_lte=_utc(query.created_lte), limit=query.limit,
+                                event_type=query.type, created_gte=query.created_gte,
+                                created_lte=query.created_lte, limit=query.limit,
                                 cursor=query.cursor)
     return page_response(page, events.to_api)
 
 
-@surface.endpoint(bp, "/events/<id>", "GET", summary="Get an event", tags=TAGS,
+@surface.endpoint("/events/<id>", "GET", summary="Get an event", tags=TAGS,
                   response=EventOut)
 def get_event(principal: Principal, id: str):  # noqa: A002 - the URL's own name
     """One event: the webhook envelope, plus `object`."""
     return events.to_api(events.get(principal.partner_id, principal.environment, id))
 
 
-@surface.endpoint(bp, "/events/<id>/redeliver", "POST", summary="Redeliver an event",
+@surface.endpoint("/events/<id>/redeliver", "POST", summary="Redeliver an event",
                   tags=TAGS, body=Redeliver, response=ListResponse[DeliveryOut], status=202,
                   errors=("conflict",))
 def redeliver_event(principal: Principal, body: Redeliver, id: str):  # noqa: A002
@@ -68,6 +74,3 @@ def redeliver_event(principal: Principal, body: Redeliver, id: str):  # noqa: A0
     return {"object": "list", "data": webhook_log.deliveries_to_api(deliveries),
             "has_more": False, "next_cursor": None}
 
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None

@@ -8,8 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app import channels
 from app.api.principal import Principal
-from app.api.schemas import Id, ListQuery, ListResponse, Timestamp, page_response
-from app.api.v1 import bp, surface
+from app.api.schemas import (
+    Id,
+    ListQuery,
+    ListResponse,
+    Timestamp,
+    page_response,
+)
+from app.api.surfaces import v1 as surface
 from app.services.messaging import gateways
 
 
@@ -41,7 +47,7 @@ class GatewayQuery(ListQuery):
     status: Literal["active", "disabled"] | None = None
 
 
-@surface.endpoint(bp, "/gateways", "GET", summary="List gateways", tags=("Gateways",),
+@surface.endpoint("/gateways", "GET", summary="List gateways", tags=("Gateways",),
                   query=GatewayQuery, response=ListResponse[GatewayOut],
                   errors=("invalid_cursor",))
 def list_gateways(principal: Principal, query: GatewayQuery):
@@ -54,7 +60,7 @@ def list_gateways(principal: Principal, query: GatewayQuery):
     return page_response(page, gateways.gateway_to_api)
 
 
-@surface.endpoint(bp, "/gateways/<id>", "GET", summary="Get a gateway", tags=("Gateways",),
+@surface.endpoint("/gateways/<id>", "GET", summary="Get a gateway", tags=("Gateways",),
                   response=GatewayOut)
 def get_gateway(principal: Principal, id: str):  # noqa: A002 - the path parameter's name
     """One gateway usable by your key; another partner's private gateway answers 404."""

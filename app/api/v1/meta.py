@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import current_app, jsonify
 
 from app.api import openapi
-from app.api.v1 import bp, surface
+from app.api.surfaces import v1 as surface
 
 
-@bp.get("/openapi.json")
+@surface.bp.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3.1 document, public so tools can read it without a key."""
     document = current_app.extensions.get("openapi_v1")

@@ -7,8 +7,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.api.principal import Principal
-from app.api.schemas import Id, ListQuery, ListResponse, Strict, Timestamp, page_response
-from app.api.v1 import bp, surface
+from app.api.schemas import (
+    Id,
+    ListQuery,
+    ListResponse,
+    Strict,
+    Timestamp,
+    page_response,
+)
+from app.api.surfaces import v1 as surface
 from app.services.messaging import templates
 
 TemplateChannel = Literal[templates.TEMPLATE_CHANNELS]  # type: ignore[valid-type]
@@ -55,7 +62,7 @@ class TemplateQuery(ListQuery):
     language: str | None = Field(None, pattern=LANGUAGE_PATTERN, max_length=16)
 
 
-@surface.endpoint(bp, "/templates", "POST", summary="Create a template", tags=("Templates",),
+@surface.endpoint("/templates", "POST", summary="Create a template", tags=("Templates",),
                   body=TemplateCreate, response=TemplateOut, status=201, errors=("conflict",))
 def create_template(principal: Principal, body: TemplateCreate):
     """Create an approved template; its variables are the body's `{{name}}` placeholders."""
@@ -64,7 +71,7 @@ def create_template(principal: Principal, body: TemplateCreate):
     return templates.to_api(template)
 
 
-@surface.endpoint(bp, "/templates", "GET", summary="List templates", tags=("Templates",),
+@surface.endpoint("/templates", "GET", summary="List templates", tags=("Templates",),
                   query=TemplateQuery, response=ListResponse[TemplateOut],
                   errors=("invalid_cursor",))
 def list_templates(principal: Principal, query: TemplateQuery):
@@ -76,14 +83,14 @@ def list_templates(principal: Principal, query: TemplateQuery):
     return page_response(page, templates.to_api)
 
 
-@surface.endpoint(bp, "/templates/<id>", "GET", summary="Get a template", tags=("Templates",),
+@surface.endpoint("/templates/<id>", "GET", summary="Get a template", tags=("Templates",),
                   response=TemplateOut)
 def get_template(principal: Principal, id: str):  # noqa: A002 - the URL's own name
     """One template."""
     return templates.to_api(templates.get(principal.partner_id, principal.environment, id))
 
 
-@surface.endpoint(bp, "/templates/<id>", "DELETE", summary="Delete a template",
+@surface.endpoint("/templates/<id>", "DELETE", summary="Delete a template",
                   tags=("Templates",), response=TemplateDeleted)
 def delete_template(principal: Principal, id: str):  # noqa: A002
     """Delete a template. Messages already sent with it are unchanged."""

@@ -8,8 +8,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from app.api.principal import Principal
-from app.api.schemas import Money, Strict, Timestamp
-from app.api.v1 import bp, surface
+from app.api.schemas import (
+    Money,
+    Strict,
+    Timestamp,
+)
+from app.api.surfaces import v1 as surface
 from app.services.billing import usage
 
 # RFC 3339 date-times, or dates meaning their midnight UTC. (An offset's `+` that arrived
@@ -73,7 +77,7 @@ class Usage(BaseModel):
     data: list[UsageRow]
 
 
-@surface.endpoint(bp, "/usage", "GET", summary="Get usage statistics", tags=("Usage",),
+@surface.endpoint("/usage", "GET", summary="Get usage statistics", tags=("Usage",),
                   query=UsageQuery, response=Usage)
 def get_usage(principal: Principal, query: UsageQuery):
     """Messages, segments and cost of your key's environment per UTC day or hour.

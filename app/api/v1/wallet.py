@@ -7,8 +7,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.api.principal import Principal
-from app.api.schemas import Id, ListQuery, ListResponse, Money, Timestamp, page_response
-from app.api.v1 import bp, surface
+from app.api.schemas import (
+    Id,
+    ListQuery,
+    ListResponse,
+    Money,
+    Timestamp,
+    page_response,
+)
+from app.api.surfaces import v1 as surface
 from app.models import WalletTransaction
 from app.services.billing import wallet
 from app.services.pagination import paginate
@@ -38,14 +45,14 @@ class TransactionQuery(ListQuery):
     type: Literal["debit", "refund", "topup", "adjustment"] | None = None
 
 
-@surface.endpoint(bp, "/balance", "GET", summary="Get the wallet balance", tags=("Wallet",),
+@surface.endpoint("/balance", "GET", summary="Get the wallet balance", tags=("Wallet",),
                   response=Balance)
 def get_balance(principal: Principal):
     """The available balance of the key's environment (sandbox keys see play money)."""
     return wallet.balance_to_api(wallet.get_wallet(principal.partner_id, principal.environment))
 
 
-@surface.endpoint(bp, "/wallet/transactions", "GET", summary="List wallet transactions",
+@surface.endpoint("/wallet/transactions", "GET", summary="List wallet transactions",
                   tags=("Wallet",), query=TransactionQuery,
                   response=ListResponse[WalletTransactionOut], errors=("invalid_cursor",))
 def list_transactions(principal: Principal, query: TransactionQuery):

@@ -3,15 +3,21 @@ log and replays."""
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from app.api.principal import Principal
-from app.api.schemas import Id, ListQuery, ListResponse, Strict, Timestamp, page_response
-from app.api.v1 import bp, surface
-from app.api.v1.messages import Rfc3339
+from app.api.schemas import (
+    Id,
+    ListQuery,
+    ListResponse,
+    Rfc3339,
+    Strict,
+    Timestamp,
+    page_response,
+)
+from app.api.surfaces import v1 as surface
 from app.models.base import isoformat
 from app.services.events import EVENT_TYPES
 from app.services.webhooks import endpoints as webhooks
@@ -124,7 +130,7 @@ class ReplayOut(BaseModel):
     has_more: bool = Field(description="More remain: repeat the call for the next batch.")
 
 
-@surface.endpoint(bp, "/webhook_endpoints", "POST", summary="Create a webhook endpoint",
+@surface.endpoint("/webhook_endpoints", "POST", summary="Create a webhook endpoint",
                   tags=TAGS, body=EndpointCreate, response=EndpointWithSecret, status=201,
                   errors=TAKEN)
 def create_endpoint(principal: Principal, body: EndpointCreate):
@@ -134,7 +140,7 @@ def create_endpoint(principal: Principal, body: EndpointCreate):
     return webhooks.with_secret_to_api(created)
 
 
-@surface.endpoint(bp, "/webhook_endpoints", "GET", summary="List webhook endpoints",
+@surface.endpoint("/webhook_endpoints", "GET", summary="List webhook endpoints",
                   tags=TAGS, query=ListQuery, response=ListResponse[EndpointOut],
                   errors=("invalid_cursor",))
 def list_endpoints(principal: Principal, query: ListQuery):
@@ -144,14 +150,14 @@ def list_endpoints(principal: Principal, query: ListQuery):
     return page_response(page, webhooks.to_api)
 
 
-@surface.endpoint(bp, "/webhook_endpoints/<id>", "GET", summary="Get a webhook endpoint",
+@surface.endpoint("/webhook_endpoints/<id>", "GET", summary="Get a webhook endpoint",
                   tags=TAGS, response=EndpointOut)
 def get_endpoint(principal: Principal, id: str):  # noqa: A002 - the URL's own name
     """One endpoint (its secret is never shown again)."""
     return webhooks.to_api(webhooks.get(principal.partner_id, principal.environment, id))
 
 
-@surface.endpoint(bp, "/webhook_endpoints/<id>", "PATCH", summary="Update a webhook endpoint",
+@surface.endpoint("/webhook_endpoints/<id>", "PATCH", summary="Update a webhook endpoint",
                   tags=TAGS, body=EndpointUpdate, response=EndpointOut, errors=TAKEN)
 def update_endpoint(principal: Principal, body: EndpointUpdate, id: str):  # noqa: A002
     """Change the URL, description, event filter or status."""
@@ -160,14 +166,14 @@ def update_endpoint(principal: Principal, body: EndpointUpdate, id: str):  # noq
     return webhooks.to_api(endpoint)
 
 
-@surface.endpoint(bp, "/webhook_endpoints/<id>", "DELETE", summary="Delete a webhook endpoint",
+@surface.endpoint("/webhook_endpoints/<id>", "DELETE", summary="Delete a webhook endpoint",
                   tags=TAGS, response=EndpointDeleted)
 def delete_endpoint(principal: Principal, id: str):  # noqa: A002
     """Remove an endpoint and its delivery log; nothing more is sent to it."""
     return webhooks.delete(principal.partner_id, principal.environment, id)
 
 
-@surface.endpoint(bp, "/webhook_endpoints/<id>/rotate_secret", "POST",
+@surface.endpoint("/webhook_endpoints/<id>/rotate_secret", "POST",
                   summary="Rotate a webhook endpoint's secret", tags=TAGS, body=RotateSecret,
                   response=EndpointWithSecret)
 def rotate_secret(principal: Principal, body: RotateSecret, id: str):  # noqa: A002
@@ -177,7 +183,7 @@ def rotate_secret(principal: Principal, body: RotateSecret, id: str):  # noqa: A
     return webhooks.with_secret_to_api(rotated)
 
 
-@surface.endpoint(bp, "/webhook_endpoints/<id>/deliveries", "GET",
+@surface.endpoint("/webhook_endpoints/<id>/deliveries", "GET",
                   summary="List an endpoint's deliveries", tags=TAGS, query=DeliveryQuery,
                   response=ListResponse[DeliveryOut], errors=("invalid_cursor",))
 def list_deliveries(principal: Principal, query: DeliveryQuery, id: str):  # noqa: A002
@@ -189,7 +195,7 @@ def list_deliveries(principal: Principal, query: DeliveryQuery, id: str):  # noq
             "has_more": page.has_more, "next_cursor": page.next_cursor}
 
 
-@surface.endpoint(bp, "/webhook_endpoints/<id>/deliveries/<delivery_id>/replay", "POST",
+@surface.endpoint("/webhook_endpoints/<id>/deliveries/<delivery_id>/replay", "POST",
                   summary="Replay a delivery", tags=TAGS, response=DeliveryOut, status=202,
                   errors=("conflict",))
 def replay_delivery(principal: Principal, id: str, delivery_id: str):  # noqa: A002
@@ -199,12 +205,12 @@ def replay_delivery(principal: Principal, id: str, delivery_id: str):  # noqa: A
     return webhook_log.deliveries_to_api([delivery])[0]
 
 
-@surface.endpoint(bp, "/webhook_endpoints/<id>/replay", "POST",
+@surface.endpoint("/webhook_endpoints/<id>/replay", "POST",
                   summary="Replay failed deliveries since a time", tags=TAGS, body=ReplaySince,
                   response=ReplayOut, status=202, errors=("conflict",))
 def replay_failed(principal: Principal, body: ReplaySince, id: str):  # noqa: A002
     """Deliver again every event whose latest delivery here since `since` failed."""
-    since = body.since.astimezone(UTC)
+    since = body.since
     count, more = webhook_log.replay_failed_since(principal.partner_id, principal.environment,
                                                   id, since)
     return {"object": "webhook_replay", "endpoint_id": id, "since": isoformat(since),

@@ -99,13 +99,14 @@ def transactions_query(partner_id: str, environment: str, message_id: str | None
 
 
 def balance_to_api(wallet: Wallet) -> dict:
-    """The balance object of DESIGN.md §10."""
+    """The balance object of `GET /api/v1/balance` (docs/sending.md, "Cost estimates and your
+    wallet")."""
     return {"object": "balance", "available": money.format_amount(wallet.balance_micros),
             "currency": wallet.currency, "environment": wallet.environment}
 
 
 def transaction_to_api(entry: WalletTransaction) -> dict:
-    """The wallet transaction object of DESIGN.md §7."""
+    """The wallet transaction object (docs/sending.md, "Cost estimates and your wallet")."""
     return {"id": entry.id, "object": "wallet_transaction", "type": entry.type,
             "amount": money.format_amount(entry.amount_micros), "currency": entry.currency,
             "message_id": entry.message_id,

@@ -38,8 +38,7 @@ EVENT_FOR = {"sent": "message.sent", "delivered": "message.delivered", "read": "
 
 def retry_delay(retry_number: int) -> float:
     """Seconds before retry `retry_number` (1-based): the configured schedule, with jitter."""
-    raw = str(current_app.config["SEND_RETRY_DELAYS"])
-    delays = [float(part) for part in raw.split(",") if part.strip()] or [0.0]
+    delays = current_app.config["SEND_RETRY_DELAYS"] or (0.0,)
     base = delays[min(retry_number - 1, len(delays) - 1)]
     return base * random.uniform(0.8, 1.2) if base > 0 else 0.0
 

@@ -8,7 +8,8 @@ from app.money import format_price
 
 
 def message_to_api(message: Message) -> dict:
-    """The message object of DESIGN.md §7 (API responses and webhook payloads)."""
+    """The message object of API responses and webhook payloads (docs/sending.md, "The
+    message object")."""
     return {
         "id": message.id,
         "object": "message",

@@ -146,8 +146,7 @@ def _connection(environment: str, what: str) -> GatewayConfig | None:
 
 
 def _retry() -> Retry | None:
-    raw = str(current_app.config.get("AGENT_PUSH_RETRY_DELAYS") or "")
-    delays = [int(float(part)) for part in raw.split(",") if part.strip()]
+    delays = [int(delay) for delay in current_app.config["AGENT_PUSH_RETRY_DELAYS"]]
     return Retry(max=len(delays), interval=delays) if delays else None
 
 

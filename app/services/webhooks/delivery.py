@@ -40,10 +40,9 @@ def schedule_delivery(delivery_id: str, delay: float = 0) -> None:
     enqueue_quietly("jobs.webhooks.deliver", delivery_id, queue="webhooks", delay_seconds=delay)
 
 
-def retry_delays() -> list[float]:
+def retry_delays() -> tuple[float, ...]:
     """The configured schedule: the wait before each attempt, one entry per attempt."""
-    raw = str(current_app.config["WEBHOOK_RETRY_DELAYS"])
-    return [float(part) for part in raw.split(",") if part.strip()] or [0.0]
+    return current_app.config["WEBHOOK_RETRY_DELAYS"] or (0.0,)
 
 
 def _jittered(seconds: float) -> float:

@@ -40,7 +40,8 @@ class Outcome:
 
 
 def envelope(event: Event) -> dict:
-    """The webhook payload of DESIGN.md §9: exactly these five members."""
+    """The webhook payload (docs/webhooks.md, "What a delivery looks like"): exactly these
+    five members."""
     return {"id": event.id, "type": event.type, "created_at": isoformat(event.created_at),
             "environment": event.environment, "data": event.data}
 

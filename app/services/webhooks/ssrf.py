@@ -138,19 +138,15 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
     return None
 
 
-def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def allowed_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     """The networks of `WEBHOOK_ALLOWED_NETWORKS` (for tests and on-premises receivers)."""
-    raw = str(current_app.config.get("WEBHOOK_ALLOWED_NETWORKS") or "")
-    return [ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",")
-            if part.strip()]
+    return current_app.config["WEBHOOK_ALLOWED_NETWORKS"]
 
 
 def allowed_ports() -> frozenset[int] | None:
     """The ports of `WEBHOOK_ALLOWED_PORTS`, or None when it is `*` (any port)."""
-    raw = str(current_app.config.get("WEBHOOK_ALLOWED_PORTS") or "").strip()
-    if raw == "*":
-        return None
-    return frozenset(int(part) for part in raw.split(",") if part.strip())
+    ports = current_app.config["WEBHOOK_ALLOWED_PORTS"]
+    return None if ports is None else frozenset(ports)
 
 
 def pinned(target: Target) -> tuple[httpx.URL, dict[str, str], dict]:

@@ -15,8 +15,7 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
-from app.api.pipeline import MUTATING
-from app.api.principal import Principal
+from app.api.principal import MUTATING, Principal
 from app.errors import ApiError, problem, request_id
 from app.extensions import db
 from app.models import ENVIRONMENTS, Partner
@@ -45,9 +44,9 @@ def authenticate_session() -> Principal:
     environment = session.get("environment", "live")
     if environment not in ENVIRONMENTS:
         raise ApiError("invalid_request", "The session's environment is not live or sandbox.")
-    limit = partner.rate_limit_live if environment == "live" else partner.rate_limit_sandbox
     return Principal(partner_id=user.partner_id, environment=environment, actor=user.id,
-                     surface="internal", user_id=user.id, role=user.role, rate_limit=limit)
+                     surface="internal", user_id=user.id, role=user.role,
+                     rate_limit=partner.rate_limit_for(environment))
 
 
 def csrf_refused(_error):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.api.auth import bearer_token
+from app.api.authn.keys import bearer_token
 from app.api.principal import Principal
 from app.errors import ApiError
 from app.extensions import db
@@ -19,7 +19,6 @@ def authenticate_mobile_token() -> Principal:
                        headers={"WWW-Authenticate": 'Bearer realm="mobile"'})
     record, user = mobile_tokens.authenticate(token)
     partner = db.session.get(Partner, record.partner_id)
-    limit = partner.rate_limit_live if record.environment == "live" else partner.rate_limit_sandbox
     return Principal(partner_id=record.partner_id, environment=record.environment,
                      actor=user.id, surface="mobile", user_id=user.id, role=user.role,
-                     rate_limit=limit)
+                     rate_limit=partner.rate_limit_for(record.environment))

@@ -1,0 +1,1 @@
+"""How each API surface authenticates a call; each authenticator yields its Principal."""
