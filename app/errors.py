@@ -102,10 +102,6 @@ register("external_id_taken", 409, "External id taken",
          "Another contact in this environment already has this external_id.")
 register("identity_taken", 409, "Identity taken",
          "Another contact in this environment already has this channel address.")
-register("missing_callback_secret", 422, "Missing callback secret",
-         "The gateway's provider signs its callbacks with a secret that is missing or empty "
-         "(or an `env:` reference to an unset or empty variable); it cannot be added or enabled.")
-
 register("invalid_webhook_url", 422, "Invalid webhook URL",
          "Webhook URLs use https on port 443 or 8443 and must resolve only to public internet "
          "addresses (no private, loopback, link-local, site-local or metadata addresses); "

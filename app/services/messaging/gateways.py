@@ -103,7 +103,7 @@ def _require_callback_secrets(provider: str, credentials: dict) -> None:
         if not resolved:
             missing.append(name)
     if missing:
-        raise ApiError("missing_callback_secret",
+        raise ApiError("invalid_field",
                        f"A {provider} gateway needs a non-empty {', '.join(missing)} to "
                        "verify its callbacks.", param="credentials")
 
@@ -122,7 +122,7 @@ def set_status(gateway_id: str, status: str) -> Gateway | None:
         try:
             credentials = _stored_credentials(gateway)
         except CredentialsError as exc:
-            raise ApiError("missing_callback_secret", str(exc), param="credentials") from None
+            raise ApiError("invalid_field", str(exc), param="credentials") from None
         _require_callback_secrets(gateway.provider, credentials)
     gateway.status = status
     tx.commit()
