@@ -92,6 +92,9 @@ register("template_not_found", 422, "Template not found",
          "No approved template with this name, language and channel.")
 register("missing_template_variables", 422, "Missing template variables",
          "The template needs variables that were not given.")
+register("unverified_sender", 422, "Unverified sender",
+         "`from` is not one of your account's verified senders on this channel. Omit it to "
+         "send as the gateway's configured sender; senders are verified on request.")
 register("unknown_template_variables", 422, "Unknown template variables",
          "Variables were given that the template does not use.")
 # State and money.
