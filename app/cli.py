@@ -128,7 +128,10 @@ def demo_seed():
     """Create (once) the demo partner, logins, contacts and conversations."""
     from app.services.tenancy import demo
 
-    result = demo.seed()
+    try:
+        result = demo.seed()
+    except demo.NotDevelopment as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo("Demo partner: " + result.partner_id + (" (created)" if result.created else ""))
     for email, password in result.logins:
         click.echo(f"  login {email} / {password}")

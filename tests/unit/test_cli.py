@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -138,8 +139,6 @@ def test_gateway_credentials_may_reference_the_environment(app, cli, monkeypatch
         gateway = db.session.get(Gateway, gateway_id)
         assert gateways.decrypt_credentials(gateway) == {"auth_token": "from-the-environment"}
         monkeypatch.delenv("TWILIO_TOKEN")
-        import pytest
-
         with pytest.raises(gateways.CredentialsError, match="TWILIO_TOKEN"):
             gateways.decrypt_credentials(gateway)
 
@@ -194,3 +193,14 @@ def test_partner_rate_limits_are_set_per_environment_and_enforced(app, cli):
     missing = cli.invoke(args=["partner", "rate-limit", "ptr_01HNQX2P8Y9R3T4V5W6Z7A8B9C",
                                "--live", "5"])
     assert missing.exit_code != 0 and "no partner" in missing.output
+
+
+@pytest.mark.parametrize("env_name", ["production", "staging"])
+def test_demo_seed_refuses_outside_development(app, cli, env_name, monkeypatch):
+    """The demo operator's password is published: production must never get that login."""
+    monkeypatch.setitem(app.config, "ENV_NAME", env_name)
+    refused = cli.invoke(args=["demo", "seed"])
+    assert refused.exit_code != 0 and "development only" in refused.output
+    with app.app_context():
+        assert db.session.query(Partner).count() == 0
+        assert db.session.query(User).count() == 0
