@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
 from app.channels.gateways.smtp import SmtpAdapter
-from app.channels.gateways.webchat import signature
+from app.channels.gateways.webchat import signed_headers
 from app.extensions import db
 from app.models import Event, Message, MessageEvent
 from app.services.messaging import gateways
@@ -175,13 +175,14 @@ def _send_email(tenant, **extra):
     return sent.json["id"]
 
 
-def _notice(client, gateway_id, payload, secret=SECRET, header=None):
+def _notice(client, gateway_id, payload, secret=SECRET, header=None, timestamp=None):
     body = json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
     if header is not None:
+        headers.update(signed_headers("unused", body))
         headers["X-Switchboard-Signature"] = header
     elif secret is not None:
-        headers["X-Switchboard-Signature"] = signature(secret, body)
+        headers.update(signed_headers(secret, body, timestamp))
     return client.post(f"/hooks/{gateway_id}", data=body, headers=headers)
 
 
@@ -392,8 +393,8 @@ def test_forged_or_missing_signature_is_401_and_changes_nothing(app, client, ten
 
 def test_parse_callback_raises_invalid_signature_for_another_secret(app):
     body = json.dumps({"message_id": "<x@y>", "type": "bounce"}).encode()
-    with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers={
-            "X-Switchboard-Signature": signature("another-secret", body)}):
+    with app.test_request_context("/hooks/gw_test", method="POST", data=body,
+                                  headers=signed_headers("another-secret", body)):
         from flask import request
 
         with pytest.raises(InvalidSignature):

@@ -5,12 +5,13 @@ the widget's backend to `/hooks/<gateway_id>` signed with the gateway's webhook 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlalchemy import select
 
 from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
-from app.channels.gateways.webchat import WebchatAdapter, signature
+from app.channels.gateways.webchat import REPLAY_WINDOW_SECONDS, WebchatAdapter, signed_headers
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
 from app.services.messaging import gateways
@@ -32,13 +33,14 @@ def webchat(app, tenant):
     return _add_gateway(app, tenant.partner_id)
 
 
-def _post(client, gateway_id, payload, secret=SECRET, header=None, raw=None):
+def _post(client, gateway_id, payload, secret=SECRET, header=None, raw=None, timestamp=None):
     body = raw if raw is not None else json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
     if header is not None:
+        headers.update(signed_headers("unused", body))
         headers["X-Switchboard-Signature"] = header
     elif secret is not None:
-        headers["X-Switchboard-Signature"] = signature(secret, body)
+        headers.update(signed_headers(secret, body, timestamp))
     return client.post(f"/hooks/{gateway_id}", data=body, headers=headers)
 
 
@@ -136,7 +138,7 @@ def test_forged_or_missing_signature_is_401_and_records_nothing(app, client, web
 def test_a_gateway_without_a_webhook_secret_trusts_no_callback(app):
     body = b'{"type": "read", "message_id": "msg_x"}'
     with app.test_request_context("/hooks/gw_test", method="POST", data=body,
-                                  headers={"X-Switchboard-Signature": signature("", body)}):
+                                  headers=signed_headers("", body)):
         from flask import request
 
         with pytest.raises(InvalidSignature):
@@ -160,3 +162,26 @@ def test_a_signed_but_malformed_callback_is_422_naming_the_field(app, client, we
 def test_a_signed_body_that_is_not_json_is_400(client, webchat):
     response = _post(client, webchat, None, raw=b"not json")
     assert response.status_code == 400 and response.json["code"] == "invalid_json"
+
+
+def test_a_callback_outside_the_replay_window_is_refused(app, client, webchat):
+    """A captured, correctly signed callback cannot be played again later."""
+    payload = {"type": "message", "visitor_id": VISITOR, "text": "Hi", "id": "wc_replay"}
+    stale = int(time.time()) - REPLAY_WINDOW_SECONDS - 60
+    for timestamp in (stale, int(time.time()) + REPLAY_WINDOW_SECONDS + 60):
+        response = _post(client, webchat, payload, timestamp=timestamp)
+        assert response.status_code == 401 and response.json["code"] == "invalid_signature"
+    with app.app_context():
+        assert db.session.query(Message).count() == 0
+    assert _post(client, webchat, payload).status_code == 200
+
+
+def test_the_timestamp_is_signed_and_required(client, webchat):
+    body = json.dumps({"type": "read", "message_id": "msg_x"}).encode()
+    old = int(time.time()) - 3600
+    moved = signed_headers(SECRET, body, old) | {"X-Switchboard-Timestamp": str(int(time.time()))}
+    legacy = {"X-Switchboard-Signature": signed_headers(SECRET, body)["X-Switchboard-Signature"]}
+    for headers in (moved, legacy):
+        response = client.post(f"/hooks/{webchat}", data=body,
+                               headers={"Content-Type": "application/json", **headers})
+        assert response.status_code == 401 and response.json["code"] == "invalid_signature"
