@@ -52,6 +52,8 @@ class Config:
     # Agents' app: token lifetimes.
     MOBILE_ACCESS_TOKEN_SECONDS = 3600
     MOBILE_REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
+    # A sign-in's absolute lifetime: refreshing never carries it past this; then sign in again.
+    MOBILE_SESSION_MAX_SECONDS = 90 * 24 * 3600
     # Provider HTTP calls: seconds before giving up (a transient failure).
     GATEWAY_TIMEOUT_SECONDS = 15
     # Outbound webhooks. Attempt n waits the n-th delay (seconds, jittered) after attempt n-1
