@@ -123,6 +123,19 @@ def user_create(email, password, role, partner_id, name):
     click.echo(f"{user.id} {user.email} ({user.role})")
 
 
+@user_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", required=True, prompt=True, hide_input=True,
+              confirmation_prompt=True)
+def user_set_password(email, password):
+    """Change a login's password; signs the user out of every admin session and app."""
+    try:
+        user = users.set_password(email, password)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"password changed for {user.email}; every session of theirs has ended")
+
+
 @demo_cli.command("seed")
 def demo_seed():
     """Create (once) the demo partner, logins, contacts and conversations."""

@@ -30,6 +30,11 @@ class Config:
     RQ_IS_ASYNC = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Admin sessions: cookies only over https in production, and no older than 12 hours
+    # (Flask refuses a session cookie signed longer ago than this).
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
     WTF_CSRF_TIME_LIMIT = None
     # Requests per minute per partner and environment; partners may carry their own.
     RATE_LIMIT_LIVE = 600
@@ -108,11 +113,15 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = False  # `make run` serves plain http on 127.0.0.1
+    REMEMBER_COOKIE_SECURE = False
 
 
 class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    SESSION_COOKIE_SECURE = False  # the test client and Playwright speak plain http
+    REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = True
     # Retries, receipts and sweeps happen at once, so a burst worker plays everything out.
     SEND_RETRY_DELAYS = (0.0,)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -42,8 +42,13 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out (POST with CSRF, so a link on another site cannot sign anyone out)."""
+    """Sign out (POST with CSRF, so a link on another site cannot sign anyone out).
+
+    Ends every session of the user, not only this browser's: a copied cookie dies too.
+    """
+    users.end_sessions(current_user.id)
     logout_user()
+    session.clear()
     return redirect(url_for("admin_auth.login"))
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Partner, User
+from app.models import MobileToken, Partner, User
+from app.models.base import utcnow
 from app.models.users import ROLES
 from app.services import tx
 from app.services.tenancy.passwords import hash_password, verify_password
@@ -34,6 +35,29 @@ def create_user(email: str, password: str, role: str, partner_id: str | None = N
     user = User(email=email, password_hash=hash_password(password), role=role,
                 partner_id=partner_id, name=name)
     db.session.add(user)
+    tx.commit()
+    return user
+
+
+def end_sessions(user_id: str) -> None:
+    """End every admin session of a user (sign-out): copied cookies stop working too."""
+    db.session.execute(update(User).where(User.id == user_id)
+                       .values(session_version=User.session_version + 1))
+    tx.commit()
+
+
+def set_password(email: str, password: str) -> User:
+    """Change a user's password and end all of their admin sessions and mobile sign-ins."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise UserError(f"no user with email {email}")
+    if len(password) < 8:
+        raise UserError("password must have at least 8 characters")
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    db.session.execute(update(MobileToken).where(
+        MobileToken.user_id == user.id, MobileToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
     tx.commit()
     return user
 
