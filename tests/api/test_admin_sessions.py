@@ -71,7 +71,7 @@ def test_sessions_are_short_and_cookies_secure_in_production(app, monkeypatch):
     assert app.permanent_session_lifetime == timedelta(hours=12)
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("KEY_PEPPER", "p" * 40)
-    monkeypatch.setenv("GATEWAY_CREDENTIALS_KEY", "k" * 44)
+    monkeypatch.setenv("GATEWAY_CREDENTIALS_KEY", "uZ3o0bX9yQ1kV7cN2rT8wE4aL6mP5sD0fG3hJ9iK2q")
     production = create_app({"ENV_NAME": "production"})
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert production.permanent_session_lifetime == timedelta(hours=12)
