@@ -17,12 +17,14 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.database import sqlalchemy_url
 from app.extensions import db, redis_connection
+from jobs.worker import run_worker
 from tests.factories import ApiClient, make_partner
 
 # Shared test helper modules (imported by tests, after this conftest): pytest explains their
 # failed asserts like a test's own.
-pytest.register_assert_rewrite("tests.api._contacts", "tests.api._messages", "tests.api._mobile",
-                               "tests.unit._channels", "tests.api._isolation",
+pytest.register_assert_rewrite("tests.admin._inbox", "tests.api._contacts", "tests.api._messages",
+                               "tests.api._mobile",
+                               "tests.channels._samples", "tests.api._isolation",
                                "tests.jobs._webhooks", "tests.jobs._workers")
 
 
@@ -103,6 +105,17 @@ def app_ctx(app):
     with app.app_context():
         yield
         db.session.remove()
+
+
+@pytest.fixture
+def drain(app):
+    """Run a forking burst worker on every queue until they are empty."""
+
+    def run(application=None):
+        target = application or app
+        run_worker(target, list(target.config["RQ_QUEUES"]), burst=True)
+
+    return run
 
 
 @pytest.fixture

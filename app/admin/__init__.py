@@ -1,11 +1,23 @@
-"""The server-rendered admin UI (Jinja2 + HTMX) and its session login."""
+"""The server-rendered admin UI (Jinja2 + HTMX): sign-in, the agents' inbox, and the
+security headers every page carries."""
 
 from __future__ import annotations
 
-from flask import Flask
+import uuid
 
+from flask import Flask, Response, redirect, request, url_for
+from flask_login import current_user
+
+from app.admin import auth, inbox
 from app.extensions import db, login_manager
 from app.models import User
+
+# Scripts and styles only from our own origin (no inline code, no eval), no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
+    "frame-ancestors 'none'"
+)
 
 
 @login_manager.user_loader
@@ -19,8 +31,28 @@ def _load_user(session_id: str) -> User | None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the admin blueprint(s)."""
-    from app.admin import auth
-
+    """Register the admin blueprints, the front door and the security headers."""
     login_manager.login_view = "admin_auth.login"
     app.register_blueprint(auth.bp)
+    app.register_blueprint(inbox.bp)
+    app.add_url_rule("/", "front_door", _front_door)
+    # A fresh idempotency key for each form a page renders (a resubmit reuses its own).
+    app.jinja_env.globals["uuid"] = lambda: uuid.uuid4().hex
+    app.after_request(_security_headers)
+
+
+def _front_door() -> Response:
+    """`/`: the inbox when signed in, the sign-in page otherwise."""
+    if current_user.is_authenticated:
+        return redirect(url_for("admin_inbox.index"))
+    return redirect(url_for("admin_auth.login"))
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html" or request.path == "/" or request.path.startswith(
+            "/admin"):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response

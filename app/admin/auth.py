@@ -1,4 +1,4 @@
-"""Admin sign-in and sign-out, and the landing page."""
+"""Admin sign-in and sign-out, and the live/sandbox switch of the session."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
+from app.models import ENVIRONMENTS
 from app.services.tenancy import users
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
@@ -28,11 +29,12 @@ def login():
     if form.validate_on_submit():
         user = users.authenticate(form.email.data, form.password.data)
         if user is not None:
+            session.clear()  # a new session at sign-in: nothing set before it survives
             login_user(user)
             target = request.args.get("next", "")
             # Only same-site relative redirects: never an open redirect.
             if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-                target = url_for("admin_auth.home")
+                target = url_for("admin_inbox.index")
             return redirect(target)
         error = "Email or password is incorrect."
     status = 401 if error else 200
@@ -52,8 +54,11 @@ def logout():
     return redirect(url_for("admin_auth.login"))
 
 
-@bp.get("/")
+@bp.post("/environment")
 @login_required
-def home():
-    """The landing page after sign-in."""
-    return render_template("admin/auth/home.html", user=current_user)
+def switch_environment():
+    """Work in live or sandbox from now on (POST with CSRF); back to the inbox."""
+    chosen = request.form.get("environment")
+    if chosen in ENVIRONMENTS:
+        session["environment"] = chosen
+    return redirect(url_for("admin_inbox.index"), code=303)

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from app.api import idempotency, ratelimit, validation
+from app.api import idempotency, negotiation, ratelimit, validation
 from app.api.principal import MUTATING, Principal
 from app.database import reads_only
 from app.errors import ApiError, from_http_exception, problem, request_id
@@ -50,6 +50,9 @@ class EndpointSpec:
     # sets `g.principal` once it knows who is calling, for the audit row.
     public: bool = False
     headers: tuple[tuple[str, str], ...] = ()
+    # The admin UI's presentation of a 2xx answer (the HTML fragment htmx swaps in); with
+    # it, forms may post the endpoint without JavaScript too (see app.api.negotiation).
+    html: Callable[[Principal, Response], Response] | None = None
 
 
 @dataclass
@@ -70,7 +73,8 @@ class Surface:
                  query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
                  status: int = 200, errors: tuple[str, ...] = (),
                  finish: Callable[[Principal, Response], Response] | None = None,
-                 public: bool = False, headers: dict[str, str] | None = None):
+                 public: bool = False, headers: dict[str, str] | None = None,
+                 html: Callable[[Principal, Response], Response] | None = None):
         """Register `handler(principal, [body], [query], **view_args)` behind the pipeline.
 
         The handler returns a JSON-able dict (sent with `status`), a `(dict, status)` pair
@@ -81,7 +85,7 @@ class Surface:
             spec = EndpointSpec(method, (self.bp.url_prefix or "") + rule, summary, tags, body,
                                 query, response, status, errors,
                                 (handler.__doc__ or "").strip(), finish, public,
-                                tuple((headers or {}).items()))
+                                tuple((headers or {}).items()), html)
             self.endpoints.append(spec)
 
             @functools.wraps(handler)
@@ -99,6 +103,7 @@ class Surface:
         principal: Principal | None = None
         key: str | None = None
         mutating = request.method in MUTATING
+        form = spec.html is not None and negotiation.is_form_post()
         try:
             if spec.public:
                 ratelimit.check_client(f"{self.name}:{spec.rule}", request.remote_addr)
@@ -109,8 +114,14 @@ class Surface:
                 g.principal = principal
                 ratelimit.check(principal)
             if mutating and not spec.public:
-                key = idempotency.parse_key(request.headers.get("Idempotency-Key"))
-            raw = validation.raw_json_body() if mutating else None
+                header = request.headers.get("Idempotency-Key")
+                key = idempotency.parse_key(header if header is not None or not form
+                                            else negotiation.form_key())
+            if not mutating:
+                raw = None
+            else:
+                raw = ((negotiation.form_body() or validation.NO_BODY) if form
+                       else validation.raw_json_body())
             call = functools.partial(_call_handler, spec, handler, principal, raw, view_args)
             if key:
                 response = _idempotent(principal, key, raw, call)
@@ -134,6 +145,8 @@ class Surface:
         for name, value in (*g.get("rate_limit_headers", {}).items(), *spec.headers):
             response.headers.setdefault(name, value)
         _audit(self.name, principal or g.get("principal"), key, response, view_args, started)
+        if spec.html is not None and negotiation.wants_html():
+            return negotiation.present(spec.html, principal, response)
         return response
 
 

@@ -9,14 +9,14 @@ from pydantic import BaseModel, ValidationError
 
 from app.errors import ApiError
 
-_NO_BODY = object()
+NO_BODY = object()
 
 
 def raw_json_body() -> Any:
-    """The parsed JSON body, `_NO_BODY` when empty; 415/400 problems otherwise."""
+    """The parsed JSON body, `NO_BODY` when empty; 415/400 problems otherwise."""
     data = request.get_data(cache=True)
     if not data.strip():
-        return _NO_BODY
+        return NO_BODY
     if request.mimetype not in ("application/json", "application/merge-patch+json") and not (
         request.mimetype.startswith("application/") and request.mimetype.endswith("+json")
     ):
@@ -28,7 +28,7 @@ def raw_json_body() -> Any:
 
 
 def has_body(value: Any) -> bool:
-    return value is not _NO_BODY
+    return value is not NO_BODY
 
 
 def _errors(exc: ValidationError, where: str) -> list[dict]:
@@ -67,7 +67,7 @@ def raise_errors(errors: list[dict], where: str = "body") -> None:
 
 def parse_body(model: type[BaseModel], raw: Any) -> BaseModel:
     """Validate a JSON body against the endpoint's model (unknown fields are refused)."""
-    if raw is _NO_BODY:
+    if raw is NO_BODY:
         raw = {}
     if not isinstance(raw, dict):
         raise ApiError("invalid_json", "The body must be a JSON object.")

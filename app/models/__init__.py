@@ -4,6 +4,7 @@ from app.models.audit import AuditLog
 from app.models.base import ENVIRONMENTS, TenantScoped, new_id
 from app.models.gateways import Gateway, VerifiedSender
 from app.models.idempotency import IdempotencyRecord
+from app.models.inbox import CannedReply, ConversationActivity, ConversationRead
 from app.models.messaging import (
     Contact,
     ContactIdentity,
@@ -22,9 +23,12 @@ __all__ = [
     "ENVIRONMENTS",
     "AccessKey",
     "AuditLog",
+    "CannedReply",
     "Contact",
     "ContactIdentity",
     "Conversation",
+    "ConversationActivity",
+    "ConversationRead",
     "Event",
     "Gateway",
     "IdempotencyRecord",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 
 import pytest
@@ -12,7 +14,6 @@ from app.extensions import db
 from app.models import MobileToken, User
 from app.models.base import utcnow
 from app.services.mobile import tokens as mobile_tokens
-from app.services.tenancy.keys import hash_key
 from tests.api._mobile import PASSWORD, Mobile, _audit, _count, _sign_in, _user
 from tests.factories import make_user
 
@@ -45,8 +46,10 @@ def test_sign_in_response_is_not_cacheable_and_is_audited_with_the_user(app, ten
 def test_tokens_are_stored_only_as_peppered_hmacs(app, agent):
     with app.app_context():
         record = db.session.scalar(select(MobileToken))
-        assert record.access_hash == hash_key(agent.tokens["access_token"])
-        assert record.refresh_hash == hash_key(agent.tokens["refresh_token"])
+        pepper = app.config["KEY_PEPPER"].encode()
+        for stored, token in ((record.access_hash, agent.tokens["access_token"]),
+                              (record.refresh_hash, agent.tokens["refresh_token"])):
+            assert stored == hmac.new(pepper, token.encode(), hashlib.sha256).hexdigest()
         stored = " ".join(str(getattr(record, c.key)) for c in MobileToken.__table__.columns)
         assert agent.tokens["access_token"] not in stored
         assert agent.tokens["refresh_token"][4:] not in stored

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,7 @@ import httpx
 import pytest
 
 from tests.docs.htmlscan import scan
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -40,12 +40,6 @@ def _apache_binary() -> str | None:
         if found:
             return found
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _config(run_dir: Path, site: Path, port: int) -> str:
@@ -104,7 +98,7 @@ def apache(site_dir):
         pytest.skip(message)
     run_dir = Path(tempfile.mkdtemp(prefix="switchboard-httpd-"))
     run_dir.chmod(0o755)
-    port = _free_port()
+    port = free_port()
     conf = run_dir / "httpd.conf"
     conf.write_text(_config(run_dir, site_dir, port), encoding="utf-8")
     check = subprocess.run([binary, "-t", "-f", str(conf)], capture_output=True, text=True,

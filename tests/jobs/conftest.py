@@ -1,23 +1,15 @@
-"""Delivery-engine fixtures: a real RQ worker in burst mode over the test app's Redis."""
+"""Webhook delivery fixtures: local receivers the SSRF guard lets through, retries at once.
+
+`drain` (a real burst worker over the test app's Redis) is in tests/conftest.py: the
+gateway tests under tests/channels/ use it too.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from jobs.worker import run_worker
 from tests.helpers import set_config
 from tests.jobs._webhooks import Receiver
-
-
-@pytest.fixture
-def drain(app):
-    """Run a forking burst worker on every queue until they are empty."""
-
-    def run(application=None):
-        target = application or app
-        run_worker(target, list(target.config["RQ_QUEUES"]), burst=True)
-
-    return run
 
 
 @pytest.fixture

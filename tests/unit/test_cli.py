@@ -95,7 +95,8 @@ def test_demo_seed_is_idempotent_and_prints_working_logins(app, cli):
     signed_in = client.post("/admin/login", data={"csrf_token": token, "email":
                             "agent@demo.switchboard.example", "password": "switchboard-demo"})
     assert signed_in.status_code == 302
-    assert "agent@demo.switchboard.example" in client.get("/admin/").get_data(as_text=True)
+    assert "agent@demo.switchboard.example" in client.get(
+            "/admin/", follow_redirects=True).get_data(as_text=True)
 
 
 def test_gateway_add_stores_credentials_encrypted_and_never_prints_them(app, cli):

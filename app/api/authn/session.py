@@ -31,7 +31,7 @@ def authenticate_session() -> Principal:
         raise ApiError("invalid_token", "No signed-in session: sign in at /admin/login.")
     if request.method in MUTATING:
         try:
-            validate_csrf(request.headers.get("X-CSRFToken"))
+            validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
         except ValidationError:
             raise ApiError("forbidden", CSRF_DETAIL) from None
     user = current_user

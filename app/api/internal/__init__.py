@@ -1,4 +1,4 @@
 """The admin UI's own API, `/api/internal`: the same pipeline, session + CSRF authentication;
 importing this package declares its endpoints on `app.api.surfaces.internal`."""
 
-from app.api.internal import conversations, messages  # noqa: F401
+from app.api.internal import contacts, conversations, messages  # noqa: F401

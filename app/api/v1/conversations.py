@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import Field
 
 from app.api.pipeline import Surface
@@ -78,32 +80,37 @@ def list_conversation_messages(principal: Principal, query: HistoryQuery,
     return page_response(page, message_to_api)
 
 
-def declare_actions(on: Surface) -> None:
-    """Declare assign/close/reopen on a surface: the partner API and the admin UI share them."""
+def declare_actions(on: Surface, html: Callable | None = None) -> None:
+    """Declare assign/close/reopen on a surface: the partner API and the admin UI share them.
+
+    `html` presents the answers to the admin UI (see app.api.negotiation); the acting user,
+    when there is one, is kept on the thread's activity line.
+    """
 
     @on.endpoint("/conversations/<id>/assign", "POST",
                  summary="Assign a conversation", tags=("Conversations",), body=Assign,
-                 response=ConversationOut)
+                 response=ConversationOut, html=html)
     def assign_conversation(principal: Principal, body: Assign, id: str):  # noqa: A002
         """Assign to a team member or unassign (null); records `conversation.assigned`."""
         return conversations.to_api(conversations.assign(
-            principal.partner_id, principal.environment, id, body.agent_id))
+            principal.partner_id, principal.environment, id, body.agent_id,
+            actor_id=principal.user_id))
 
     @on.endpoint("/conversations/<id>/close", "POST",
                  summary="Close a conversation", tags=("Conversations",),
-                 response=ConversationOut)
+                 response=ConversationOut, html=html)
     def close_conversation(principal: Principal, id: str):  # noqa: A002
         """Close the conversation; the contact's next message opens a new one. Idempotent."""
-        return conversations.to_api(
-            conversations.close(principal.partner_id, principal.environment, id))
+        return conversations.to_api(conversations.close(
+            principal.partner_id, principal.environment, id, actor_id=principal.user_id))
 
     @on.endpoint("/conversations/<id>/reopen", "POST",
                  summary="Reopen a conversation", tags=("Conversations",),
-                 response=ConversationOut, errors=("conflict",))
+                 response=ConversationOut, errors=("conflict",), html=html)
     def reopen_conversation(principal: Principal, id: str):  # noqa: A002
         """Reopen a closed conversation, unless the contact has another open one there."""
-        return conversations.to_api(
-            conversations.reopen(principal.partner_id, principal.environment, id))
+        return conversations.to_api(conversations.reopen(
+            principal.partner_id, principal.environment, id, actor_id=principal.user_id))
 
 
 declare_actions(surface)

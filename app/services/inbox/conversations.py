@@ -14,7 +14,7 @@ from sqlalchemy import and_, select
 from app import channels
 from app.errors import ApiError
 from app.extensions import db
-from app.models import Contact, Conversation, Message, User
+from app.models import Contact, Conversation, ConversationActivity, Message, User
 from app.models.base import isoformat, utcnow
 from app.services import events, tx
 from app.services.pagination import Page, paginate
@@ -101,10 +101,11 @@ def _assignable(partner_id: str, agent_id: str) -> User:
 
 
 def assign(partner_id: str, environment: str, conversation_id: str,
-           agent_id: str | None) -> Conversation:
+           agent_id: str | None, *, actor_id: str | None = None) -> Conversation:
     """Assign to a team member (None unassigns) and record `conversation.assigned`.
 
-    Assigning to the current assignee changes nothing and records no event.
+    Assigning to the current assignee changes nothing and records no event. `actor_id`
+    (the user acting, if any) is kept on the thread's activity line.
     """
     conversation = get(partner_id, environment, conversation_id)
     agent = _assignable(partner_id, agent_id) if agent_id is not None else None
@@ -113,6 +114,7 @@ def assign(partner_id: str, environment: str, conversation_id: str,
     previous = conversation.assignee_id
     conversation.assignee_id = agent_id
     conversation.updated_at = utcnow()
+    _activity(conversation, "assigned" if agent_id else "unassigned", actor_id, agent_id)
     db.session.flush()
     data = to_api(conversation)
     data["assignee"] = ({"id": agent.id, "email": agent.email, "name": agent.name}
@@ -123,17 +125,28 @@ def assign(partner_id: str, environment: str, conversation_id: str,
     return conversation
 
 
-def close(partner_id: str, environment: str, conversation_id: str) -> Conversation:
+def close(partner_id: str, environment: str, conversation_id: str, *,
+          actor_id: str | None = None) -> Conversation:
     """Close a conversation; closing a closed one changes nothing."""
     conversation = get(partner_id, environment, conversation_id)
     if conversation.status != "closed":
         conversation.status = "closed"
         conversation.updated_at = utcnow()
+        _activity(conversation, "closed", actor_id)
         tx.commit()
     return conversation
 
 
-def reopen(partner_id: str, environment: str, conversation_id: str) -> Conversation:
+def _activity(conversation: Conversation, kind: str, actor_id: str | None,
+              subject_id: str | None = None) -> None:
+    """Add the action's line to the thread, in the change's transaction."""
+    db.session.add(ConversationActivity(
+        partner_id=conversation.partner_id, environment=conversation.environment,
+        conversation_id=conversation.id, kind=kind, actor_id=actor_id, subject_id=subject_id))
+
+
+def reopen(partner_id: str, environment: str, conversation_id: str, *,
+           actor_id: str | None = None) -> Conversation:
     """Reopen a conversation; 409 when the contact has another open one on its channel."""
     conversation = get(partner_id, environment, conversation_id)
     if conversation.status == "open":
@@ -149,6 +162,7 @@ def reopen(partner_id: str, environment: str, conversation_id: str) -> Conversat
                        f"{conversation.channel}; close it first.", param="id")
     conversation.status = "open"
     conversation.updated_at = utcnow()
+    _activity(conversation, "reopened", actor_id)
     tx.commit()
     return conversation
 

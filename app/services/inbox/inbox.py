@@ -10,21 +10,24 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from app.database import reads_only
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Contact, ContactIdentity, Conversation, Message
+from app.models.base import utcnow
 from app.services import tx
 from app.services.inbox import conversations
-from app.services.messaging import messages
+from app.services.messaging import messages, templates
 from app.services.pagination import Page
 
 # A reply whose send has not finished yet; anything else is an outcome.
 PENDING = ("queued", "sending")
+# WhatsApp's customer service window: free text only this long after the contact wrote.
+WHATSAPP_WINDOW = timedelta(hours=24)
 POLL_SECONDS = 0.1
 
 
@@ -32,12 +35,14 @@ def _scoped(model, partner_id: str, environment: str):
     return and_(model.partner_id == partner_id, model.environment == environment)
 
 
-def _encode(conversation: Conversation) -> str:
+def encode_cursor(conversation: Conversation) -> str:
+    """The cursor after this conversation in a most-recently-updated-first list."""
     raw = f"{conversation.updated_at.isoformat()}|{conversation.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (updated_at, id) a cursor points after; 400 invalid_cursor when it is not ours."""
     try:
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
         stamp, conversation_id = raw.split("|")
@@ -65,7 +70,7 @@ def agent_feed(partner_id: str, environment: str, user_id: str, *,
     else:
         statement = statement.where(Conversation.updated_at >= updated_since)
     if cursor:
-        stamp, last_id = _decode(cursor)
+        stamp, last_id = decode_cursor(cursor)
         statement = statement.where(or_(
             Conversation.updated_at < stamp,
             and_(Conversation.updated_at == stamp, Conversation.id < last_id)))
@@ -73,7 +78,7 @@ def agent_feed(partner_id: str, environment: str, user_id: str, *,
         Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit + 1)))
     has_more = len(rows) > limit
     rows = [tuple(row) for row in rows[:limit]]
-    return Page(rows, has_more, _encode(rows[-1][0]) if has_more else None)
+    return Page(rows, has_more, encode_cursor(rows[-1][0]) if has_more else None)
 
 
 def feed_item_to_api(row: tuple[Conversation, Contact]) -> dict:
@@ -104,21 +109,41 @@ def _reply_address(conversation: Conversation) -> str:
     return address
 
 
-def reply(partner_id: str, environment: str, conversation_id: str, text: str,
-          subject: str | None = None) -> Message:
-    """Send `text` to the conversation's contact on its channel (an email needs `subject`).
+def reply(partner_id: str, environment: str, conversation_id: str, text: str | None,
+          subject: str | None = None, *, title: str | None = None,
+          template_id: str | None = None, variables: dict | None = None) -> Message:
+    """Send to the conversation's contact on its channel: text (an email needs `subject`,
+    a push `title`), or on WhatsApp a template with its variables.
 
     409 when the conversation is closed: reopen it first, so the reply stays in this thread.
+    WhatsApp free text is refused outside 24 hours of the contact's last message.
     """
     conversation = conversations.get(partner_id, environment, conversation_id)
     if conversation.status != "open":
         raise ApiError("conflict", "The conversation is closed; reopen it to reply.",
                        param="id")
-    payload = {"channel": conversation.channel, "to": _reply_address(conversation),
-               "text": text}
-    if subject is not None:
-        payload["subject"] = subject
+    payload: dict = {"channel": conversation.channel, "to": _reply_address(conversation)}
+    if template_id is not None:
+        template = templates.get(partner_id, environment, template_id)
+        payload.update(template=template.name, language=template.language,
+                       variables=variables or {})
+    else:
+        if conversation.channel == "whatsapp" and not window_open(conversation):
+            raise ApiError("invalid_field", "WhatsApp allows free text only within 24 hours "
+                           "of the customer's last message; send a template.", param="text")
+        payload["text"] = text
+    for name, value in (("subject", subject), ("title", title)):
+        if value is not None:
+            payload[name] = value
     return messages.send(partner_id, environment, payload)
+
+
+def window_open(conversation: Conversation) -> bool:
+    """Whether WhatsApp free text may be sent: the contact wrote within 24 hours."""
+    last_inbound = db.session.scalar(select(func.max(Message.created_at)).where(
+        _scoped(Message, conversation.partner_id, conversation.environment),
+        Message.conversation_id == conversation.id, Message.direction == "inbound"))
+    return last_inbound is not None and utcnow() - last_inbound < WHATSAPP_WINDOW
 
 
 def wait_for_outcome(partner_id: str, environment: str, message_id: str,

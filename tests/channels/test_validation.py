@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.channels import ChannelValidationError, get, validate_send
-from tests.unit._channels import ALL, FCM_TOKEN, GOOD, problems, send
+from tests.channels._samples import ALL, FCM_TOKEN, GOOD, problems, send
 
 # --- required fields per channel ------------------------------------------------------------
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import email
 import ipaddress
 import json
-import socket
 import ssl
 from datetime import UTC, datetime, timedelta
 from email import policy
+from functools import partial
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -24,12 +24,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from sqlalchemy import select
 
-from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
+from app.channels.gateways import InvalidSignature
 from app.channels.gateways.smtp import SmtpAdapter
-from app.channels.gateways.webchat import signed_headers
 from app.extensions import db
 from app.models import Event, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
+from tests.helpers import free_port, gateway_config, outbound
 
 USER, PASSWORD, SECRET = "relay-user", "relay-pass", "bounce-hook-secret"
 SENDER = "Acme <notify@acme.example.com>"
@@ -104,14 +105,8 @@ def _authenticate(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _serve(handler, **kwargs):
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port(), **kwargs)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
     controller.start()
     return controller
 
@@ -151,20 +146,12 @@ def smtp_gateway(app, tenant, mailbox, tls_files):
         return gateway.id
 
 
-def _config(url: str, settings: dict | None = None, credentials: dict | None = None):
-    return GatewayConfig("gw_test", "smtp", "email", "live", url,
-                         {"username": USER, "password": PASSWORD, "webhook_secret": SECRET}
-                         if credentials is None else credentials,
-                         {"from": SENDER, **(settings or {})})
-
-
-def _outbound(**overrides) -> Outbound:
-    fields = {"message_id": "msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C", "channel": "email",
-              "to": "ana@example.com", "from_": None, "text": "Your receipt is attached.",
-              "subject": "Receipt #42", "html": None, "title": None, "template": None,
-              "language": None, "variables": {}, "attempt": 0}
-    fields.update(overrides)
-    return Outbound(**fields)
+# This module's gateway and send: the shared builders with SMTP values.
+_config = partial(gateway_config, "smtp", channel="email",
+                  credentials={"username": USER, "password": PASSWORD, "webhook_secret": SECRET},
+                  settings={"from": SENDER})
+_outbound = partial(outbound, "email", to="ana@example.com", text="Your receipt is attached.",
+                    subject="Receipt #42")
 
 
 def _send_email(tenant, **extra):
@@ -179,10 +166,10 @@ def _notice(client, gateway_id, payload, secret=SECRET, header=None, timestamp=N
     body = json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
     if header is not None:
-        headers.update(signed_headers("unused", body))
+        headers.update(_signing.switchboard("unused", body))
         headers["X-Switchboard-Signature"] = header
     elif secret is not None:
-        headers.update(signed_headers(secret, body, timestamp))
+        headers.update(_signing.switchboard(secret, body, timestamp))
     return client.post(f"/hooks/{gateway_id}", data=body, headers=headers)
 
 
@@ -220,7 +207,7 @@ def test_text_and_html_go_as_alternatives_and_a_partner_from_is_the_header_sende
         app_ctx, mailbox, tls_files):
     result = SmtpAdapter().send(
         _outbound(html="<p>Your receipt</p>", from_="Billing <billing@acme.example.com>"),
-        _config(mailbox.url, {"ca_file": tls_files[0], "message_id_domain": "mail.acme.test"}))
+        _config(mailbox.url, ca_file=tls_files[0], message_id_domain="mail.acme.test"))
     assert result.accepted
     assert result.provider_message_id == "<msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C@mail.acme.test>"
     mime = mailbox.received[0]["message"]
@@ -236,7 +223,7 @@ def test_text_and_html_go_as_alternatives_and_a_partner_from_is_the_header_sende
 def test_a_partner_from_without_an_address_is_the_display_name_of_the_gateways_address(
         app_ctx, mailbox, tls_files):
     result = SmtpAdapter().send(_outbound(from_="Acme Billing, Inc."),
-                                _config(mailbox.url, {"ca_file": tls_files[0]}))
+                                _config(mailbox.url, ca_file=tls_files[0]))
     assert result.accepted
     sender = mailbox.received[0]["message"]["From"]
     assert sender.addresses[0].display_name == "Acme Billing, Inc."
@@ -245,7 +232,7 @@ def test_a_partner_from_without_an_address_is_the_display_name_of_the_gateways_a
 
 def test_html_only_email_is_a_single_html_part(app_ctx, mailbox, tls_files):
     result = SmtpAdapter().send(_outbound(text=None, html="<b>hi</b>"),
-                                _config(mailbox.url, {"ca_file": tls_files[0]}))
+                                _config(mailbox.url, ca_file=tls_files[0]))
     assert result.accepted
     mime = mailbox.received[0]["message"]
     assert mime.get_content_type() == "text/html" and mime.get_content().strip() == "<b>hi</b>"
@@ -277,8 +264,8 @@ def test_451_is_transient_and_the_retry_delivers_once(app, tenant, smtp_gateway,
 
 def test_wrong_password_is_a_permanent_failure(app_ctx, mailbox, tls_files):
     result = SmtpAdapter().send(_outbound(), _config(
-        mailbox.url, {"ca_file": tls_files[0]},
-        {"username": USER, "password": "wrong", "webhook_secret": SECRET}))
+        mailbox.url, ca_file=tls_files[0],
+        credentials={"username": USER, "password": "wrong", "webhook_secret": SECRET}))
     assert not result.accepted and result.failure == "permanent"
     assert "authentication" in result.error and "wrong" not in result.error
     assert mailbox.received == []
@@ -299,20 +286,20 @@ def test_a_server_without_starttls_is_not_sent_to_in_clear(app_ctx, plain_mailbo
 
 
 def test_starttls_false_sends_in_clear_to_a_development_relay(app_ctx, plain_mailbox):
-    result = SmtpAdapter().send(_outbound(), _config(plain_mailbox.url, {"starttls": "false"},
+    result = SmtpAdapter().send(_outbound(), _config(plain_mailbox.url, starttls="false",
                                                      credentials={}))
     assert result.accepted
     assert plain_mailbox.received[0]["tls"] is False
 
 
 def test_an_unreachable_server_is_transient(app_ctx):
-    result = SmtpAdapter().send(_outbound(), _config(f"smtp://127.0.0.1:{_free_port()}"))
+    result = SmtpAdapter().send(_outbound(), _config(f"smtp://127.0.0.1:{free_port()}"))
     assert not result.accepted and result.failure == "transient"
     assert "unreachable" in result.error
 
 
 def test_a_gateway_without_a_from_address_fails_permanently(app_ctx, mailbox):
-    config = GatewayConfig("gw_test", "smtp", "email", "live", mailbox.url, {}, {})
+    config = _config(mailbox.url, credentials={}, settings={})
     result = SmtpAdapter().send(_outbound(), config)
     assert not result.accepted and result.failure == "permanent" and "from" in result.error
 
@@ -394,7 +381,7 @@ def test_forged_or_missing_signature_is_401_and_changes_nothing(app, client, ten
 def test_parse_callback_raises_invalid_signature_for_another_secret(app):
     body = json.dumps({"message_id": "<x@y>", "type": "bounce"}).encode()
     with app.test_request_context("/hooks/gw_test", method="POST", data=body,
-                                  headers=signed_headers("another-secret", body)):
+                                  headers=_signing.switchboard("another-secret", body)):
         from flask import request
 
         with pytest.raises(InvalidSignature):

@@ -4,17 +4,21 @@ the widget's backend to `/hooks/<gateway_id>` signed with the gateway's webhook 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 
 import pytest
 from sqlalchemy import select
 
-from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
-from app.channels.gateways.webchat import REPLAY_WINDOW_SECONDS, WebchatAdapter, signed_headers
+from app.channels.gateways import InvalidSignature
+from app.channels.gateways.webchat import REPLAY_WINDOW_SECONDS, WebchatAdapter
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
+from tests.helpers import gateway_config, outbound
 
 SECRET = "widget-backend-secret"
 VISITOR = "vis_8f2c1e"
@@ -37,10 +41,10 @@ def _post(client, gateway_id, payload, secret=SECRET, header=None, raw=None, tim
     body = raw if raw is not None else json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
     if header is not None:
-        headers.update(signed_headers("unused", body))
+        headers.update(_signing.switchboard("unused", body))
         headers["X-Switchboard-Signature"] = header
     elif secret is not None:
-        headers.update(signed_headers(secret, body, timestamp))
+        headers.update(_signing.switchboard(secret, body, timestamp))
     return client.post(f"/hooks/{gateway_id}", data=body, headers=headers)
 
 
@@ -59,12 +63,9 @@ def _statuses(app, message_id):
 
 
 def test_send_is_accepted_with_the_message_id_and_nothing_scheduled(app_ctx):
-    outbound = Outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C", channel="webchat",
-                        to=VISITOR, from_=None, text="hello", subject=None, html=None,
-                        title=None, template=None, language=None, variables={}, attempt=0)
-    result = WebchatAdapter().send(outbound, GatewayConfig("gw_test", "webchat", "webchat",
-                                                           "live", None, {}, {}))
-    assert result.accepted and result.provider_message_id == outbound.message_id
+    send = outbound("webchat", VISITOR, text="hello")
+    result = WebchatAdapter().send(send, gateway_config("webchat", channel="webchat"))
+    assert result.accepted and result.provider_message_id == send.message_id
     assert result.scheduled == []
 
 
@@ -137,13 +138,13 @@ def test_forged_or_missing_signature_is_401_and_records_nothing(app, client, web
 
 def test_a_gateway_without_a_webhook_secret_trusts_no_callback(app):
     body = b'{"type": "read", "message_id": "msg_x"}'
-    with app.test_request_context("/hooks/gw_test", method="POST", data=body,
-                                  headers=signed_headers("", body)):
+    headers = _signing.switchboard("", body)
+    with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers=headers):
         from flask import request
 
         with pytest.raises(InvalidSignature):
-            WebchatAdapter().parse_callback(request, GatewayConfig(
-                "gw_test", "webchat", "webchat", "live", None, {}, {}))
+            WebchatAdapter().parse_callback(request,
+                                            gateway_config("webchat", channel="webchat"))
 
 
 @pytest.mark.parametrize(("payload", "param"), [
@@ -179,8 +180,11 @@ def test_a_callback_outside_the_replay_window_is_refused(app, client, webchat):
 def test_the_timestamp_is_signed_and_required(client, webchat):
     body = json.dumps({"type": "read", "message_id": "msg_x"}).encode()
     old = int(time.time()) - 3600
-    moved = signed_headers(SECRET, body, old) | {"X-Switchboard-Timestamp": str(int(time.time()))}
-    legacy = {"X-Switchboard-Signature": signed_headers(SECRET, body)["X-Switchboard-Signature"]}
+    moved = _signing.switchboard(SECRET, body, old) | {
+        "X-Switchboard-Timestamp": str(int(time.time()))}
+    # The scheme before timestamps: the body alone, signed. It could be replayed forever.
+    legacy = {"X-Switchboard-Signature": "sha256=" + hmac.new(
+        SECRET.encode(), body, hashlib.sha256).hexdigest()}
     for headers in (moved, legacy):
         response = client.post(f"/hooks/{webchat}", data=body,
                                headers={"Content-Type": "application/json", **headers})

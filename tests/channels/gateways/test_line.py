@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import partial
 
 import pytest
 from sqlalchemy import select
 from werkzeug import Response
 
-from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
-from app.channels.gateways.line import LineAdapter, retry_key, signature
+from app.channels.gateways import InvalidSignature
+from app.channels.gateways.line import LineAdapter, retry_key
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
+from tests.helpers import gateway_config, outbound
 
 ACCESS_TOKEN = "line-channel-access-token"
 SECRET = "line-channel-secret"
@@ -37,16 +40,16 @@ def line(app, tenant, httpserver):
         return gateway.id
 
 
-def _config(httpserver, credentials=None):
-    return GatewayConfig("gw_test", "line", "line", "live", httpserver.url_for("/").rstrip("/"),
-                         credentials if credentials is not None else
-                         {"channel_access_token": ACCESS_TOKEN, "channel_secret": SECRET}, {})
+# This module's gateway and send: the shared builders with LINE values.
+_config = partial(gateway_config, "line", channel="line",
+                  credentials={"channel_access_token": ACCESS_TOKEN, "channel_secret": SECRET})
+_outbound = partial(outbound, "line", to=USER, text="Your parcel arrives today")
 
 
-def _outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C"):
-    return Outbound(message_id=message_id, channel="line", to=USER, from_=None,
-                    text="Your parcel arrives today", subject=None, html=None, title=None,
-                    template=None, language=None, variables={}, attempt=0)
+def _retry_key(message_id: str) -> str:
+    """The key's derivation, computed here with uuid alone: UUIDv5 of the message id."""
+    return str(uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_URL,
+                                     "https://switchboard.example/line/retry-key"), message_id))
 
 
 def _accepts(httpserver, sent_id="461230966842064897"):
@@ -65,7 +68,7 @@ def _webhook(client, gateway_id, payload, secret=SECRET, sign=True):
     body = json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
     if sign:
-        headers["x-line-signature"] = signature(secret, body)
+        headers["x-line-signature"] = _signing.line(secret, body)
     return client.post(f"/hooks/{gateway_id}", data=body, headers=headers)
 
 
@@ -87,7 +90,7 @@ def test_live_send_pushes_with_bearer_token_and_a_retry_key(app, tenant, line, h
     drain()
     request, _ = httpserver.log[0]
     assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
-    assert request.headers["X-Line-Retry-Key"] == retry_key(message_id)
+    assert request.headers["X-Line-Retry-Key"] == _retry_key(message_id)
     assert request.json == {"to": USER, "messages": [{"type": "text",
                                                        "text": "Your parcel arrives today"}]}
     with app.app_context():
@@ -96,10 +99,12 @@ def test_live_send_pushes_with_bearer_token_and_a_retry_key(app, tenant, line, h
 
 
 def test_the_retry_key_is_a_uuid_fixed_by_the_message_id():
+    """The same in every process and release: a retry after an upgrade must not send twice."""
     key = retry_key("msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C")
+    assert key == "1eb1e78d-6736-5ec0-b4d7-139fa12865fd"
     assert uuid.UUID(key).version == 5
-    assert key == retry_key("msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C")
-    assert key != retry_key("msg_01HNQX2P8Y9R3T4V5W6Z7A8B9D")
+    assert retry_key("msg_01HNQX2P8Y9R3T4V5W6Z7A8B9D") == _retry_key(
+        "msg_01HNQX2P8Y9R3T4V5W6Z7A8B9D") != key
 
 
 def test_a_retry_after_a_5xx_sends_the_same_key_and_409_counts_as_accepted(
@@ -111,11 +116,11 @@ def test_a_retry_after_a_5xx_sends_the_same_key_and_409_counts_as_accepted(
     message_id = _send(tenant)
     drain()
     keys = [request.headers["X-Line-Retry-Key"] for request, _ in httpserver.log]
-    assert keys == [retry_key(message_id)] * 2
+    assert keys == [_retry_key(message_id)] * 2
     with app.app_context():
         message = db.session.get(Message, message_id)
         assert message.status == "sent" and message.retry_count == 1
-        assert message.provider_message_id == retry_key(message_id)
+        assert message.provider_message_id == _retry_key(message_id)
 
 
 def test_409_with_sent_messages_takes_lines_message_id(app_ctx, httpserver):
@@ -197,9 +202,9 @@ def test_forged_or_missing_signature_is_401_and_records_nothing(app, client, lin
 def test_a_gateway_without_a_channel_secret_trusts_no_webhook(app, httpserver):
     body = json.dumps(_text_event()).encode()
     with app.test_request_context("/hooks/gw_test", method="POST", data=body,
-                                  headers={"x-line-signature": signature("", body)}):
+                                  headers={"x-line-signature": _signing.line("", body)}):
         from flask import request
 
         with pytest.raises(InvalidSignature):
             LineAdapter().parse_callback(request, _config(
-                httpserver, {"channel_access_token": ACCESS_TOKEN}))
+                httpserver, credentials={"channel_access_token": ACCESS_TOKEN}))

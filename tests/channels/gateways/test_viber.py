@@ -7,15 +7,18 @@ callbacks signed with `X-Viber-Content-Signature`: receipts and inbound messages
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 from sqlalchemy import select
 
-from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
-from app.channels.gateways.viber import ViberAdapter, signature
+from app.channels.gateways import InvalidSignature
+from app.channels.gateways.viber import ViberAdapter
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
+from tests.helpers import gateway_config, outbound
 
 TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"
 USER = "01234567890A="
@@ -34,17 +37,10 @@ def viber(app, tenant, httpserver):
         return gateway.id
 
 
-def _config(httpserver, settings=None, credentials=None):
-    return GatewayConfig("gw_test", "viber", "viber", "live",
-                         httpserver.url_for("/").rstrip("/"),
-                         {"auth_token": TOKEN} if credentials is None else credentials,
-                         {"sender_name": "Acme"} if settings is None else settings)
-
-
-def _outbound(from_=None):
-    return Outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C", channel="viber", to=USER,
-                    from_=from_, text="Your table is ready", subject=None, html=None,
-                    title=None, template=None, language=None, variables={}, attempt=0)
+# This module's gateway and send: the shared builders with Viber values.
+_config = partial(gateway_config, "viber", channel="viber", credentials={"auth_token": TOKEN},
+                  settings={"sender_name": "Acme"})
+_outbound = partial(outbound, "viber", to=USER, text="Your table is ready")
 
 
 def _answers(httpserver, body):
@@ -60,7 +56,7 @@ def _callback(client, gateway_id, event, token=TOKEN, sign=True):
     body = json.dumps(event).encode()
     headers = {"Content-Type": "application/json"}
     if sign:
-        headers["X-Viber-Content-Signature"] = signature(token, body)
+        headers["X-Viber-Content-Signature"] = _signing.viber(token, body)
     return client.post(f"/hooks/{gateway_id}", data=body, headers=headers)
 
 
@@ -216,7 +212,7 @@ def test_the_signature_covers_the_exact_body(app, httpserver):
     body = b'{"event": "delivered", "message_token": 1}'
     tampered = b'{"event": "failed", "message_token": 1}'
     with app.test_request_context("/hooks/gw_test", method="POST", data=tampered, headers={
-            "X-Viber-Content-Signature": signature(TOKEN, body)}):
+            "X-Viber-Content-Signature": _signing.viber(TOKEN, body)}):
         from flask import request
 
         with pytest.raises(InvalidSignature):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Contact, Event, Message, MessageEvent, WalletTransaction
 from app.services.billing import wallet
+from tests.helpers import gateway_config, outbound
 
 SANDBOX_START = 100_000_000  # the tenant fixture's sandbox play money, in micros
 
@@ -196,7 +197,6 @@ def test_the_sandbox_adapter_opens_no_socket(monkeypatch):
     """Every scripted outcome is decided in-process: any socket use would raise here."""
     import socket
 
-    from app.channels.gateways.base import GatewayConfig, Outbound
     from app.channels.gateways.sandbox import SandboxAdapter
 
     def refuse(*_args, **_kwargs):
@@ -205,13 +205,12 @@ def test_the_sandbox_adapter_opens_no_socket(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     adapter = SandboxAdapter(receipt_delay=0)
-    gateway = GatewayConfig("gw_x", "sandbox", "sms", "sandbox", None, {}, {})
+    gateway = gateway_config("sandbox", channel="sms", environment="sandbox", gateway_id="gw_x")
     outcomes = set()
     for to in ("+15005550006", "+15005550001", "+15005550002", "+15005550003",
                "+15005550004", "+15005550009", "bounce@sandbox.switchboard.example",
                "softbounce@sandbox.switchboard.example"):
-        result = adapter.send(Outbound("msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C", "sms", to, None, "x",
-                                       None, None, None, None, None, {}, 0), gateway)
+        result = adapter.send(outbound("sms", to, text="x"), gateway)
         outcomes.add(result.failure or "accepted")
     assert outcomes == {"accepted", "permanent", "transient"}
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import json
-import time
-from email.utils import formatdate
+from datetime import UTC, datetime
+from functools import partial
+from types import SimpleNamespace
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -18,11 +19,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import request as flask_request
 from werkzeug import Response
 
-from app.channels.gateways import GatewayConfig, Outbound, google_api
+from app.channels.gateways import google_api
 from app.channels.gateways.fcm import FcmAdapter
 from app.extensions import db
 from app.models import Message, MessageEvent
 from app.services.messaging import gateways
+from tests.helpers import gateway_config, outbound
 
 PROJECT = "switchboard-demo"
 TOKEN = "ya29.fcm-access-token"
@@ -48,16 +50,10 @@ def fcm(app, tenant, httpserver):
                                     settings={"project_id": PROJECT}).id
 
 
-def _config(httpserver, credentials=None, **settings) -> GatewayConfig:
-    return GatewayConfig("gw_test", "fcm", "push", "live", httpserver.url_for("/").rstrip("/"),
-                         credentials or {"access_token": TOKEN},
-                         settings if settings else {"project_id": PROJECT})
-
-
-def _outbound() -> Outbound:
-    return Outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C", channel="push", to=DEVICE,
-                    from_=None, text="Your order shipped", subject=None, html=None,
-                    title="Acme", template=None, language=None, variables={}, attempt=0)
+# This module's gateway and send: the shared builders with FCM values.
+_config = partial(gateway_config, "fcm", channel="push", credentials={"access_token": TOKEN},
+                  settings={"project_id": PROJECT})
+_outbound = partial(outbound, "push", to=DEVICE, text="Your order shipped", title="Acme")
 
 
 def _fcm_error(http_status, status, error_code=None, retry_after=None):
@@ -120,12 +116,14 @@ def test_quota_exceeded_is_transient_and_honours_retry_after(app_ctx, httpserver
     assert "QUOTA_EXCEEDED" in result.error
 
 
-def test_retry_after_may_be_an_http_date(app_ctx, httpserver):
-    later = formatdate(time.time() + 120, usegmt=True)
+def test_retry_after_may_be_an_http_date(app_ctx, httpserver, monkeypatch):
+    now = datetime(2026, 5, 23, 14, 0, 0, tzinfo=UTC).timestamp()
+    monkeypatch.setattr(google_api, "time", SimpleNamespace(time=lambda: now))  # a fixed clock
     httpserver.expect_request(SEND_PATH).respond_with_response(
-        _fcm_error(503, "UNAVAILABLE", "UNAVAILABLE", retry_after=later))
+        _fcm_error(503, "UNAVAILABLE", "UNAVAILABLE",
+                   retry_after="Sat, 23 May 2026 14:02:00 GMT"))
     result = FcmAdapter().send(_outbound(), _config(httpserver))
-    assert result.failure == "transient" and 100 <= result.retry_after_seconds <= 120
+    assert result.failure == "transient" and result.retry_after_seconds == 120
 
 
 def test_unregistered_token_fails_and_refunds(app, tenant, fcm, httpserver, drain):
@@ -142,14 +140,12 @@ def test_unregistered_token_fails_and_refunds(app, tenant, fcm, httpserver, drai
 
 
 def test_unreachable_fcm_is_transient(app_ctx):
-    config = GatewayConfig("gw_test", "fcm", "push", "live", "http://127.0.0.1:9",
-                           {"access_token": TOKEN}, {"project_id": PROJECT})
+    config = _config("http://127.0.0.1:9")
     assert FcmAdapter().send(_outbound(), config).failure == "transient"
 
 
 def test_missing_project_or_credentials_fail_permanently(app_ctx, httpserver):
-    no_project = FcmAdapter().send(_outbound(), GatewayConfig(
-        "gw_test", "fcm", "push", "live", httpserver.url_for("/"), {"access_token": TOKEN}, {}))
+    no_project = FcmAdapter().send(_outbound(), _config(httpserver.url_for("/"), settings={}))
     assert no_project.failure == "permanent" and "project_id" in no_project.error
     no_credentials = FcmAdapter().send(_outbound(), _config(httpserver, credentials={"a": "b"}))
     assert no_credentials.failure == "permanent"
@@ -167,8 +163,7 @@ def test_service_account_gives_the_project_and_the_token(app_ctx, httpserver):
     httpserver.expect_request("/token").respond_with_json(
         {"access_token": "ya29.fcm-from-token-server", "expires_in": 3599})
     httpserver.expect_request(SEND_PATH).respond_with_json({"name": "projects/x/messages/1"})
-    config = GatewayConfig("gw_test", "fcm", "push", "live", httpserver.url_for("/").rstrip("/"),
-                           {"service_account": account}, {})
+    config = _config(httpserver, credentials={"service_account": account}, settings={})
     assert FcmAdapter().send(_outbound(), config).accepted
     token_request, send_request = (r for r, _ in httpserver.log)
     assert token_request.path == "/token"

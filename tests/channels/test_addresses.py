@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit._channels import problems, send
+from tests.channels._samples import problems, send
 
 # --- addresses ------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import pytest
 
 from app import errors as error_codes
 from app.channels import all_channels, as_api, get, price
-from tests.unit._channels import ALL, FCM_TOKEN, GOOD, send
+from tests.channels._samples import ALL, FCM_TOKEN, GOOD, send
 
 # --- the registry ---------------------------------------------------------------------------
 

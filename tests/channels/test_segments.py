@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.channels import Segments, count_segments
-from tests.unit._channels import GOOD, send
+from tests.channels._samples import GOOD, send
 
 # --- SMS segments ---------------------------------------------------------------------------
 

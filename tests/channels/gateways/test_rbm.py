@@ -11,20 +11,22 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from functools import partial
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask import request as flask_request
 from sqlalchemy import select
-from ulid import ULID
 from werkzeug import Response
 
-from app.channels.gateways import GatewayConfig, Inbound, InvalidSignature, Outbound, google_api
-from app.channels.gateways.rbm import RbmAdapter, rbm_message_id, signature
+from app.channels.gateways import Inbound, InvalidSignature, google_api
+from app.channels.gateways.rbm import RbmAdapter, rbm_message_id
 from app.extensions import db
 from app.models import Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
+from tests.helpers import gateway_config, outbound
 
 TOKEN = "ya29.rbm-access-token"
 CLIENT_TOKEN = "SJENCPGJESMGUFPY"
@@ -32,6 +34,7 @@ AGENT_ID = "switchboard_demo_agent"
 TO = "+15551234567"
 SEND_PATH = f"/v1/phones/{TO}/agentMessages"
 TWILIO_ACCOUNT = "AC" + "b" * 32
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TWILIO_PATH = f"/2010-04-01/Accounts/{TWILIO_ACCOUNT}/Messages.json"
 
 
@@ -58,16 +61,19 @@ def rbm(app, tenant, httpserver):
                                     settings={"agent_id": AGENT_ID}).id
 
 
-def _config(httpserver, credentials=None, **settings) -> GatewayConfig:
-    return GatewayConfig("gw_test", "rbm", "rcs", "live", httpserver.url_for("/").rstrip("/"),
-                         credentials or {"access_token": TOKEN, "client_token": CLIENT_TOKEN},
-                         {"agent_id": AGENT_ID, **settings})
+# This module's gateway and send: the shared builders with RBM values.
+_config = partial(gateway_config, "rbm", channel="rcs",
+                  credentials={"access_token": TOKEN, "client_token": CLIENT_TOKEN},
+                  settings={"agent_id": AGENT_ID})
+_outbound = partial(outbound, "rcs", to=TO, text="Hi there")
 
 
-def _outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C") -> Outbound:
-    return Outbound(message_id=message_id, channel="rcs", to=TO, from_=None, text="Hi there",
-                    subject=None, html=None, title=None, template=None, language=None,
-                    variables={}, attempt=0)
+def _uuid_of(message_id: str) -> str:
+    """The 128 bits of a message id's ULID (Crockford base32) as a UUID, decoded here."""
+    value = 0
+    for char in message_id.removeprefix("msg_"):
+        value = value * 32 + CROCKFORD.index(char)
+    return str(uuid.UUID(int=value))
 
 
 def _google_error(status_code, status, message="error"):
@@ -81,7 +87,7 @@ def _push(client, gateway_id, event: dict, token=CLIENT_TOKEN, signed=True):
     body = {"message": {"data": base64.b64encode(data).decode(), "messageId": "1234567",
                         "publishTime": "2026-05-23T14:22:17.123Z"},
             "subscription": "projects/rbm-agent/subscriptions/rbm-agent-sub"}
-    headers = {"X-Goog-Signature": signature(token, data)} if signed else {}
+    headers = {"X-Goog-Signature": _signing.rbm(token, data)} if signed else {}
     return client.post(f"/hooks/{gateway_id}", json=body, headers=headers)
 
 
@@ -102,7 +108,7 @@ def _parse(app, httpserver, event: dict, token=CLIENT_TOKEN):
     data = json.dumps(event).encode()
     body = json.dumps({"message": {"data": base64.b64encode(data).decode()}})
     with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers={
-            "X-Goog-Signature": signature(token, data)}):
+            "X-Goog-Signature": _signing.rbm(token, data)}):
         return RbmAdapter().parse_callback(flask_request, _config(httpserver))
 
 
@@ -110,10 +116,11 @@ def _parse(app, httpserver, event: dict, token=CLIENT_TOKEN):
 
 
 def test_message_id_is_the_messages_ulid_as_a_uuid():
-    ulid = "01HNQX2P8Y9R3T4V5W6Z7A8B9C"
-    assert rbm_message_id(f"msg_{ulid}") == str(ULID.from_str(ulid).to_uuid())
-    assert uuid.UUID(rbm_message_id("msg_not-a-ulid")).version == 5  # still a stable UUID
-    assert rbm_message_id("msg_not-a-ulid") == rbm_message_id("msg_not-a-ulid")
+    assert rbm_message_id("msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C") == (
+        "018d6fd1-591e-4e07-a26c-bc37cea42d2c")
+    # Not a ULID: still a UUID, the same in every process and release (uuid5 of the id).
+    assert rbm_message_id("msg_not-a-ulid") == "e9423e56-d730-5bd3-ad19-66340eec3d78"
+    assert uuid.UUID(rbm_message_id("msg_not-a-ulid")).version == 5
 
 
 def test_rcs_send_posts_an_agent_message_with_its_uuid(app, tenant, rbm, httpserver, drain):
@@ -125,7 +132,7 @@ def test_rcs_send_posts_an_agent_message_with_its_uuid(app, tenant, rbm, httpser
     assert sent.status_code == 202, sent.json
     drain()
     request, _ = httpserver.log[0]
-    expected_id = rbm_message_id(sent.json["id"])
+    expected_id = _uuid_of(sent.json["id"])
     assert request.path == SEND_PATH
     assert dict(request.args) == {"messageId": expected_id, "agentId": AGENT_ID}
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
@@ -182,12 +189,11 @@ def test_already_exists_means_an_earlier_attempt_went_through(app_ctx, httpserve
         _google_error(409, "ALREADY_EXISTS"))
     result = RbmAdapter().send(_outbound(), _config(httpserver))
     assert result.accepted
-    assert result.provider_message_id == rbm_message_id("msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C")
+    assert result.provider_message_id == _uuid_of("msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C")
 
 
 def test_unreachable_rbm_is_transient(app_ctx):
-    config = GatewayConfig("gw_test", "rbm", "rcs", "live", "http://127.0.0.1:9",
-                           {"access_token": TOKEN}, {"agent_id": AGENT_ID})
+    config = _config("http://127.0.0.1:9", credentials={"access_token": TOKEN})
     assert RbmAdapter().send(_outbound(), config).failure == "transient"
 
 
@@ -223,7 +229,8 @@ def test_service_account_jwt_is_exchanged_once_for_a_bearer_token(app_ctx, https
     config = _config(httpserver, credentials={"service_account": json.dumps(account)},
                      token_url=httpserver.url_for("/token"))
     assert RbmAdapter().send(_outbound(), config).accepted
-    assert RbmAdapter().send(_outbound("msg_01HNQX2P8Y9R3T4V5W6Z7A8B9D"), config).accepted
+    second = _outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9D")
+    assert RbmAdapter().send(second, config).accepted
     token_requests = [r for r, _ in httpserver.log if r.path == "/token"]
     assert len(token_requests) == 1  # cached for the second send
     form = token_requests[0].form
@@ -271,7 +278,7 @@ def test_signed_events_move_the_message_to_delivered_then_read(app, client, tena
     httpserver.expect_request(SEND_PATH).respond_with_json({"name": "x"})
     sent = tenant.live.post("/messages", json={"channel": "rcs", "to": TO, "text": "hi"})
     drain()
-    rbm_id = rbm_message_id(sent.json["id"])
+    rbm_id = _uuid_of(sent.json["id"])
     assert _push(client, rbm, _event("IS_TYPING", None)).status_code == 200
     assert _push(client, rbm, _event("DELIVERED", rbm_id)).status_code == 200
     assert _statuses(app, sent.json["id"]) == ["queued", "sending", "sent", "delivered"]
@@ -284,7 +291,7 @@ def test_forged_or_unsigned_events_are_401(app, client, tenant, rbm, httpserver,
     httpserver.expect_request(SEND_PATH).respond_with_json({"name": "x"})
     sent = tenant.live.post("/messages", json={"channel": "rcs", "to": TO, "text": "hi"})
     drain()
-    delivered = _event("DELIVERED", rbm_message_id(sent.json["id"]))
+    delivered = _event("DELIVERED", _uuid_of(sent.json["id"]))
     forged = _push(client, rbm, delivered, token="not-the-client-token")
     assert forged.status_code == 401 and forged.json["code"] == "invalid_signature"
     assert _push(client, rbm, delivered, signed=False).status_code == 401
@@ -295,10 +302,10 @@ def test_signature_covers_the_decoded_data(app, httpserver):
     data = json.dumps(_event("READ", "abc")).encode()
     encoded = base64.b64encode(data).decode()
     cases = [
-        ({"X-Goog-Signature": signature(CLIENT_TOKEN, encoded.encode())}, encoded),  # raw
+        ({"X-Goog-Signature": _signing.rbm(CLIENT_TOKEN, encoded.encode())}, encoded),  # raw
         ({}, encoded),
-        ({"X-Goog-Signature": signature(CLIENT_TOKEN, data)}, "not base64!"),
-        ({"X-Goog-Signature": signature(CLIENT_TOKEN, data)},
+        ({"X-Goog-Signature": _signing.rbm(CLIENT_TOKEN, data)}, "not base64!"),
+        ({"X-Goog-Signature": _signing.rbm(CLIENT_TOKEN, data)},
          base64.b64encode(data.replace(b"READ", b"REED")).decode()),
     ]
     for headers, payload_data in cases:

@@ -6,14 +6,17 @@ and webhook updates checked by their secret token and recorded as inbound messag
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from sqlalchemy import select
 from werkzeug import Response
 
-from app.channels.gateways import GatewayConfig, InvalidSignature, Outbound
+from app.channels.gateways import InvalidSignature
 from app.channels.gateways.telegram import TelegramAdapter
 from app.extensions import db
 from app.models import Contact, Conversation, Event, Message
+from tests.helpers import gateway_config, outbound
 
 TOKEN = "7012345678:AAF-test-bot-token"
 SECRET = "tg-webhook-secret_1"
@@ -33,17 +36,10 @@ def telegram(app, tenant, httpserver):
         return gateway.id
 
 
-def _config(httpserver, credentials=None):
-    return GatewayConfig("gw_test", "telegram", "telegram", "live",
-                         httpserver.url_for("/").rstrip("/"),
-                         credentials if credentials is not None else
-                         {"bot_token": TOKEN, "webhook_secret": SECRET}, {})
-
-
-def _outbound(to=str(CHAT), text="Your order has shipped"):
-    return Outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C", channel="telegram", to=to,
-                    from_=None, text=text, subject=None, html=None, title=None, template=None,
-                    language=None, variables={}, attempt=0)
+# This module's gateway and send: the shared builders with Telegram values.
+_config = partial(gateway_config, "telegram", channel="telegram",
+                  credentials={"bot_token": TOKEN, "webhook_secret": SECRET})
+_outbound = partial(outbound, "telegram", to=str(CHAT), text="Your order has shipped")
 
 
 def _accepts(httpserver, message_id=77, chat=CHAT):
@@ -140,8 +136,7 @@ def test_a_5xx_is_retried_until_telegram_accepts(app, tenant, telegram, httpserv
 
 
 def test_an_unreachable_api_is_transient_and_the_error_never_shows_the_token(app_ctx):
-    config = GatewayConfig("gw_test", "telegram", "telegram", "live", "http://127.0.0.1:9",
-                           {"bot_token": TOKEN}, {})
+    config = _config("http://127.0.0.1:9", credentials={"bot_token": TOKEN})
     result = TelegramAdapter().send(_outbound(), config)
     assert result.failure == "transient" and TOKEN not in result.error
 
@@ -186,4 +181,5 @@ def test_a_gateway_without_a_webhook_secret_trusts_no_update(app, httpserver):
         from flask import request
 
         with pytest.raises(InvalidSignature):
-            TelegramAdapter().parse_callback(request, _config(httpserver, {"bot_token": TOKEN}))
+            TelegramAdapter().parse_callback(request, _config(httpserver,
+                                                              credentials={"bot_token": TOKEN}))

@@ -8,16 +8,19 @@ reads) through `/hooks/<gateway_id>`.
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 from flask import request as flask_request
 from sqlalchemy import select
 
-from app.channels.gateways import GatewayConfig, Inbound, InvalidSignature, Outbound
-from app.channels.gateways.meta_graph import MetaGraphAdapter, signature_256
+from app.channels.gateways import Inbound, InvalidSignature
+from app.channels.gateways.meta_graph import MetaGraphAdapter
 from app.extensions import db
 from app.models import Contact, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
+from tests.helpers import gateway_config, outbound
 
 PAGE_ID = "104729558376284"
 PAGE_TOKEN = "EAAG-page-access-token"
@@ -50,15 +53,9 @@ def instagram(app, tenant, httpserver):
     return _add(app, tenant, httpserver, "instagram")
 
 
-def _config(httpserver, channel="messenger", **settings) -> GatewayConfig:
-    return GatewayConfig("gw_test", "meta_graph", channel, "live",
-                         httpserver.url_for("/").rstrip("/"), dict(CREDENTIALS), settings)
-
-
-def _outbound(text="Your order shipped") -> Outbound:
-    return Outbound(message_id="msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C", channel="messenger", to=PSID,
-                    from_=None, text=text, subject=None, html=None, title=None, template=None,
-                    language=None, variables={}, attempt=0)
+# This module's gateway and send: the shared builders with Messenger values.
+_config = partial(gateway_config, "meta_graph", channel="messenger", credentials=CREDENTIALS)
+_outbound = partial(outbound, "messenger", to=PSID, text="Your order shipped")
 
 
 def _accepts(httpserver, mid="m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6"):
@@ -69,7 +66,7 @@ def _accepts(httpserver, mid="m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfi
 
 def _webhook(client, gateway_id, payload, secret=APP_SECRET, signed=True):
     body = json.dumps(payload).encode()
-    headers = {"X-Hub-Signature-256": signature_256(secret, body)} if signed else {}
+    headers = {"X-Hub-Signature-256": _signing.meta(secret, body)} if signed else {}
     return client.post(f"/hooks/{gateway_id}", data=body, content_type="application/json",
                        headers=headers)
 
@@ -87,8 +84,9 @@ def _event(**body) -> dict:
 def _parse(app, httpserver, payload, channel="messenger"):
     body = json.dumps(payload).encode()
     with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers={
-            "X-Hub-Signature-256": signature_256(APP_SECRET, body)}):
-        return MetaGraphAdapter().parse_callback(flask_request, _config(httpserver, channel))
+            "X-Hub-Signature-256": _signing.meta(APP_SECRET, body)}):
+        return MetaGraphAdapter().parse_callback(flask_request,
+                                                 _config(httpserver, channel=channel))
 
 
 def _statuses(app, message_id):
@@ -206,7 +204,7 @@ def test_forged_or_unsigned_webhook_is_401(app, client, tenant, messenger, https
 
 def test_bad_and_missing_signatures_raise_invalid_signature(app, httpserver):
     body = json.dumps(_entry(_event(delivery={"mids": ["m_1"], "watermark": 1}))).encode()
-    for headers in ({"X-Hub-Signature-256": signature_256("wrong", body)}, {},
+    for headers in ({"X-Hub-Signature-256": _signing.meta("wrong", body)}, {},
                     {"X-Hub-Signature-256": "sha256="}):
         with app.test_request_context("/hooks/gw_test", method="POST", data=body,
                                       headers=headers), pytest.raises(InvalidSignature):
@@ -215,10 +213,9 @@ def test_bad_and_missing_signatures_raise_invalid_signature(app, httpserver):
 
 def test_gateway_without_app_secret_refuses_every_webhook(app, httpserver):
     body = json.dumps(_entry()).encode()
-    config = GatewayConfig("gw_test", "meta_graph", "messenger", "live", None,
-                           {"page_access_token": PAGE_TOKEN}, {})
+    config = _config(credentials={"page_access_token": PAGE_TOKEN})
     with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers={
-            "X-Hub-Signature-256": signature_256("", body)}), pytest.raises(InvalidSignature):
+            "X-Hub-Signature-256": _signing.meta("", body)}), pytest.raises(InvalidSignature):
         MetaGraphAdapter().parse_callback(flask_request, config)
 
 

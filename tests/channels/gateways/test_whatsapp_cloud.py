@@ -8,18 +8,20 @@ subscription handshake, and status and inbound webhooks through `/hooks/<gateway
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 from flask import request as flask_request
 from sqlalchemy import select
 from werkzeug import Response
 
-from app.channels.gateways import GatewayConfig, Inbound, InvalidSignature, Outbound
-from app.channels.gateways.meta_graph import signature_256
+from app.channels.gateways import Inbound, InvalidSignature
 from app.channels.gateways.whatsapp_cloud import WhatsAppCloudAdapter, request_body
 from app.extensions import db
 from app.models import Contact, Message, MessageEvent
 from app.services.messaging import gateways
+from tests.channels.gateways import _signing
+from tests.helpers import gateway_config, outbound
 
 PHONE_NUMBER_ID = "106540352242922"
 TOKEN = "EAAG-whatsapp-access-token"
@@ -41,18 +43,10 @@ def whatsapp(app, tenant, httpserver):
         return gateway.id
 
 
-def _config(httpserver, **settings) -> GatewayConfig:
-    return GatewayConfig("gw_test", "whatsapp_cloud", "whatsapp", "live",
-                         httpserver.url_for("/").rstrip("/"), dict(CREDENTIALS),
-                         {"phone_number_id": PHONE_NUMBER_ID, **settings})
-
-
-def _outbound(**fields) -> Outbound:
-    values = {"message_id": "msg_01HNQX2P8Y9R3T4V5W6Z7A8B9C", "channel": "whatsapp",
-              "to": "+15551234567", "from_": None, "text": None, "subject": None, "html": None,
-              "title": None, "template": None, "language": None, "variables": {}, "attempt": 0}
-    values.update(fields)
-    return Outbound(**values)
+# This module's gateway and send: the shared builders with WhatsApp Cloud values.
+_config = partial(gateway_config, "whatsapp_cloud", channel="whatsapp", credentials=CREDENTIALS,
+                  settings={"phone_number_id": PHONE_NUMBER_ID})
+_outbound = partial(outbound, "whatsapp", to="+15551234567")
 
 
 def _graph_accepts(httpserver, wamid="wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"):
@@ -74,7 +68,7 @@ def _graph_error(code, message="error", status=400, subcode=None):
 
 def _webhook(client, gateway_id, payload, secret=APP_SECRET, signed=True):
     body = json.dumps(payload).encode()
-    headers = {"X-Hub-Signature-256": signature_256(secret, body)} if signed else {}
+    headers = {"X-Hub-Signature-256": _signing.meta(secret, body)} if signed else {}
     return client.post(f"/hooks/{gateway_id}", data=body, content_type="application/json",
                        headers=headers)
 
@@ -171,8 +165,7 @@ def test_api_version_setting_changes_the_path(app_ctx, httpserver):
 
 
 def test_gateway_without_phone_number_id_fails_permanently(app_ctx, httpserver):
-    config = GatewayConfig("gw_test", "whatsapp_cloud", "whatsapp", "live",
-                           httpserver.url_for("/"), dict(CREDENTIALS), {})
+    config = _config(httpserver.url_for("/"), settings={})
     result = WhatsAppCloudAdapter().send(_outbound(text="x"), config)
     assert result.failure == "permanent" and "phone_number_id" in result.error
     assert len(httpserver.log) == 0
@@ -217,9 +210,7 @@ def test_5xx_without_graph_error_json_is_transient(app_ctx, httpserver):
 
 
 def test_unreachable_graph_is_transient(app_ctx):
-    config = GatewayConfig("gw_test", "whatsapp_cloud", "whatsapp", "live",
-                           "http://127.0.0.1:9", dict(CREDENTIALS),
-                           {"phone_number_id": PHONE_NUMBER_ID})
+    config = _config("http://127.0.0.1:9")
     result = WhatsAppCloudAdapter().send(_outbound(text="x"), config)
     assert result.failure == "transient" and "unreachable" in result.error
 
@@ -298,11 +289,11 @@ def test_forged_or_unsigned_webhook_is_401_and_writes_nothing(app, client, tenan
 def test_signature_is_checked_over_the_raw_body(app, httpserver):
     adapter, config = WhatsAppCloudAdapter(), _config(httpserver)
     body = json.dumps(_status("wamid.x", "delivered")).encode()
-    good = signature_256(APP_SECRET, body)
+    good = _signing.meta(APP_SECRET, body)
     with app.test_request_context("/hooks/gw_test", method="POST", data=body,
                                   headers={"X-Hub-Signature-256": good}):
         assert [u.status for u in adapter.parse_callback(flask_request, config)] == ["delivered"]
-    for headers in ({"X-Hub-Signature-256": signature_256("other", body)}, {},
+    for headers in ({"X-Hub-Signature-256": _signing.meta("other", body)}, {},
                     {"X-Hub-Signature-256": good.removeprefix("sha256=")}):
         with app.test_request_context("/hooks/gw_test", method="POST", data=body,
                                       headers=headers), pytest.raises(InvalidSignature):
@@ -329,7 +320,7 @@ def test_callback_parsing_maps_statuses_and_messages(app, httpserver):
                      {"id": "wamid.out", "status": "deleted", "timestamp": "1750000001"}]})
     body = json.dumps(payload).encode()
     with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers={
-            "X-Hub-Signature-256": signature_256(APP_SECRET, body)}):
+            "X-Hub-Signature-256": _signing.meta(APP_SECRET, body)}):
         items = WhatsAppCloudAdapter().parse_callback(flask_request, _config(httpserver))
     update, first, second = items
     assert update.provider_message_id == "wamid.out" and update.status == "delivered"
@@ -345,7 +336,7 @@ def test_changes_for_another_phone_number_are_ignored(app, httpserver):
     payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999"
     body = json.dumps(payload).encode()
     with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers={
-            "X-Hub-Signature-256": signature_256(APP_SECRET, body)}):
+            "X-Hub-Signature-256": _signing.meta(APP_SECRET, body)}):
         assert WhatsAppCloudAdapter().parse_callback(flask_request, _config(httpserver)) == []
 
 
