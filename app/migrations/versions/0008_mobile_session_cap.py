@@ -1,7 +1,7 @@
 """mobile: an absolute lifetime for each sign-in
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 10:00:00
 
 Refresh token rotation slid a sign-in forever; `session_expires_at` caps every pair of a
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

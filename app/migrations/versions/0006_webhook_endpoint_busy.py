@@ -1,7 +1,7 @@
 """webhooks: at most one attempt in flight per endpoint
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03 09:40:00
 
 An attempt leases its endpoint (`busy_until`) as well as its delivery, so a slow receiver
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
