@@ -176,26 +176,30 @@ def _once(call: Callable[[], Response]) -> Response:
 def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response]) -> Response:
     fingerprint = idempotency.fingerprint(
         request, raw if validation.has_body(raw) else None)
+    scope = idempotency.scope_of(principal)
     lock = idempotency.InFlightLock(principal, key)
     lock.acquire()
     try:
         try:
             with tx.unit_of_work():
-                stored = stored_responses.find(principal.partner_id, principal.environment, key)
+                stored = stored_responses.find(principal.partner_id, principal.environment,
+                                           key, scope)
                 if stored is not None:
                     return _replay(stored, fingerprint)
                 response = call()
                 if 200 <= response.status_code < 300:
                     stored_responses.store(principal.partner_id, principal.environment, key,
                                            fingerprint, response.status_code,
-                                           dict(response.headers), response.get_data())
+                                           dict(response.headers), response.get_data(),
+                                           scope=scope)
                 return response
         except IntegrityError as exc:
             if not _is_idempotency_conflict(exc):
                 raise
             # Another request with this key committed first (the lock had expired or Redis
             # was down): ours rolled back whole; answer as a retry of theirs would be.
-            stored = stored_responses.find(principal.partner_id, principal.environment, key)
+            stored = stored_responses.find(principal.partner_id, principal.environment,
+                                           key, scope)
             if stored is None:
                 raise ApiError("idempotency_key_in_use", headers={"Retry-After": "1"}) from None
             return _replay(stored, fingerprint)
