@@ -54,8 +54,19 @@ class Config:
     SANDBOX_RECEIPT_DELAY = 2.0
     # The admin's send-and-confirm waits at most this long for the worker's outcome.
     INTERNAL_SEND_CONFIRM_SECONDS = 10
-    # Unauthenticated calls (the app's sign-in) per minute per client IP.
+    # Unauthenticated calls (sign-ins) per minute per client IP.
     PUBLIC_RATE_LIMIT = 20
+    # In front of authentication, per client IP and per minute: every call to a surface or
+    # to /hooks/*, and refused credentials (bad keys, tokens, sessions, hook signatures).
+    IP_RATE_LIMIT = 1200
+    AUTH_FAILURE_RATE_LIMIT = 20
+    # Sign-in (admin and app): failures of one account before each next attempt must wait
+    # 1 s, then 2 s, 4 s, ... up to the cap.
+    SIGNIN_FREE_FAILURES = 5
+    SIGNIN_MAX_BACKOFF_SECONDS = 900
+    # Reverse proxies in front of the app that append to X-Forwarded-For (and set
+    # X-Forwarded-Proto); 0 trusts no such header, so a client cannot choose its own IP.
+    PROXY_COUNT = 0
     # Agents' app: token lifetimes.
     MOBILE_ACCESS_TOKEN_SECONDS = 3600
     MOBILE_REFRESH_TOKEN_SECONDS = 30 * 24 * 3600

@@ -108,9 +108,7 @@ class Surface:
             if spec.public:
                 ratelimit.check_client(f"{self.name}:{spec.rule}", request.remote_addr)
             else:
-                with reads_only():
-                    principal = self.authenticate()
-                    tx.end_read()
+                principal = self._authenticate()
                 g.principal = principal
                 ratelimit.check(principal)
             if mutating and not spec.public:
@@ -144,10 +142,34 @@ class Surface:
             response = problem(ApiError("internal_error"))
         for name, value in (*g.get("rate_limit_headers", {}).items(), *spec.headers):
             response.headers.setdefault(name, value)
-        _audit(self.name, principal or g.get("principal"), key, response, view_args, started)
+        if principal is None and not spec.public and response.status_code in (401, 429):
+            # Refused before anyone was identified: one row per client IP and minute, not
+            # one per attempt (a flood of bad keys must not flood the audit log).
+            audit.record_refused(surface=self.name, method=request.method, path=request.path,
+                                 status=response.status_code, request_id=request_id(),
+                                 ip=request.remote_addr,
+                                 user_agent=request.headers.get("User-Agent"))
+        else:
+            _audit(self.name, principal or g.get("principal"), key, response, view_args,
+                   started)
         if spec.html is not None and negotiation.wants_html():
             return negotiation.present(spec.html, principal, response)
         return response
+
+    def _authenticate(self) -> Principal:
+        """The caller, after the per-IP limits; a refused credential counts against the IP."""
+        ip = request.remote_addr
+        ratelimit.check_ip(self.name, ip)
+        ratelimit.refuse_failing_ip(self.name, ip)
+        try:
+            with reads_only():
+                principal = self.authenticate()
+                tx.end_read()
+        except ApiError as refused:
+            if refused.entry.status == 401:
+                ratelimit.note_refusal(self.name, ip)
+            raise
+        return principal
 
 
 def _call_handler(spec: EndpointSpec, handler: Callable, principal: Principal, raw,

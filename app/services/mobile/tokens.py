@@ -26,7 +26,7 @@ from app.extensions import db
 from app.models import MobileToken, Partner, PushToken, User
 from app.models.base import ENVIRONMENTS, isoformat, new_id, utcnow
 from app.services import tx
-from app.services.tenancy import users
+from app.services.tenancy import signin_backoff, users
 from app.services.tenancy.keys import BASE62, checksum, hash_key
 
 ACCESS_PREFIX = "mat_"
@@ -119,7 +119,12 @@ def sign_in(email: str, password: str, environment: str,
     if environment not in ENVIRONMENTS:
         raise ApiError("invalid_field", "`environment` must be live or sandbox.",
                        param="environment")
-    user = users.authenticate(email, password)
+    try:
+        user = users.authenticate(email, password)
+    except signin_backoff.Throttled as throttled:
+        raise ApiError("rate_limited", "Too many failed sign-ins on this account; wait "
+                       f"{throttled.retry_after} seconds.",
+                       headers={"Retry-After": str(throttled.retry_after)}) from None
     if user is None:
         raise _invalid("Email or password is incorrect.")
     _check_member(user)

@@ -11,6 +11,7 @@ from app.models import MobileToken, Partner, User
 from app.models.base import utcnow
 from app.models.users import ROLES
 from app.services import tx
+from app.services.tenancy import signin_backoff
 from app.services.tenancy.passwords import hash_password, verify_password
 
 
@@ -71,12 +72,17 @@ def authenticate(email: str, password: str) -> User | None:
     """Return the active user with these credentials, or None.
 
     An unknown email costs the same password check as a known one, so response times do
-    not tell which emails have accounts.
+    not tell which emails have accounts. Raises signin_backoff.Throttled, before any
+    password work, while the account is backing off after repeated failures.
     """
+    signin_backoff.check(email)
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         verify_password(_decoy_hash(), password)
+        signin_backoff.failed(email)
         return None
     if not verify_password(user.password_hash, password) or not user.is_active:
+        signin_backoff.failed(email)
         return None
+    signin_backoff.succeeded(email)
     return user
