@@ -142,9 +142,11 @@ class Surface:
             response = problem(ApiError("internal_error"))
         for name, value in (*g.get("rate_limit_headers", {}).items(), *spec.headers):
             response.headers.setdefault(name, value)
-        if principal is None and not spec.public and response.status_code in (401, 429):
+        if principal is None and (response.status_code == 429 or (
+                response.status_code == 401 and not spec.public)):
             # Refused before anyone was identified: one row per client IP and minute, not
-            # one per attempt (a flood of bad keys must not flood the audit log).
+            # one per attempt (a flood of bad keys must not flood the audit log). A failed
+            # sign-in keeps its own row: the per-IP sign-in limit bounds those.
             audit.record_refused(surface=self.name, method=request.method, path=request.path,
                                  status=response.status_code, request_id=request_id(),
                                  ip=request.remote_addr,

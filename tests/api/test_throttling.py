@@ -176,3 +176,15 @@ def test_x_forwarded_for_counts_only_behind_the_configured_proxies(app, tenant, 
     with app.app_context():
         ips = set(db.session.scalars(select(AuditLog.ip)))
     assert {"192.0.2.0", "192.0.2.1", "192.0.2.2"} <= ips
+
+
+def test_sign_ins_refused_by_the_ip_limit_are_audited_once(app, tenant, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_RATE_LIMIT", 2)
+    monkeypatch.setitem(app.config, "SIGNIN_FREE_FAILURES", 100)
+    client = app.test_client()
+    answers = [_sign_in(client, "nobody@acme.example", password="guess").status_code
+               for _ in range(6)]
+    assert answers == [401, 401, 429, 429, 429, 429]
+    with app.app_context():
+        statuses = sorted(db.session.scalars(select(AuditLog.status)))
+    assert statuses == [401, 401, 429]  # each failed password, then one row for the 429s
