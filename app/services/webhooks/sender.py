@@ -9,8 +9,10 @@ never followed; only a 2xx answer is a success.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -82,12 +84,23 @@ def post(url: str, message_id: str, payload: str, secrets: list[str],
         deadline = float(current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
     started = time.perf_counter()
     try:
-        return asyncio.run(_exchange(request_url, payload, headers, extensions, deadline,
-                                     started))
+        return _run_to_completion(functools.partial(
+            _exchange, request_url, payload, headers, extensions, deadline, started))
     except (TimeoutError, httpx.TimeoutException):
         return Outcome(None, _ms(started), None, f"timed out after {deadline:g} s")
     except httpx.HTTPError as exc:
         return Outcome(None, _ms(started), None, f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _run_to_completion(make_coroutine):
+    """Run a coroutine to its end from synchronous code, also when a loop already runs here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    # Inside a running loop (a test driver's, say) asyncio.run refuses: use a thread's own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
 async def _exchange(request_url, payload: str, headers: dict, extensions: dict,
