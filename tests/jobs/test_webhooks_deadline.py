@@ -16,6 +16,7 @@ from rq import Queue
 
 from app.extensions import db, redis_connection
 from app.models import WebhookDelivery, WebhookEndpoint
+from app.models.base import utcnow
 from app.services import events, tx
 from app.services.messaging import delivery as message_delivery
 from app.services.webhooks import delivery as webhook_delivery
@@ -42,6 +43,8 @@ class TricklingReceiver:
                 conn, _ = self.listener.accept()
             except TimeoutError:
                 continue
+            except OSError:  # closed at the end of the test
+                return
             threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
 
     def _trickle(self, conn: socket.socket):
@@ -138,6 +141,9 @@ def test_at_most_one_attempt_is_in_flight_per_endpoint(app, tenant, local, recei
         assert webhook_delivery.record(work, outcome) == "succeeded"
         assert db.session.get(WebhookEndpoint, endpoint_id,
                               populate_existing=True).busy_until is None
-        db.session.get(WebhookDelivery, second).next_attempt_at = None  # due again
-        db.session.commit()
+        # The waiting delivery is woken at once (not at the end of the lease) and enqueued.
+        woken = db.session.get(WebhookDelivery, second, populate_existing=True)
+        assert woken.next_attempt_at <= utcnow() and woken.attempt_count == 0
+        queued = Queue("webhooks", connection=redis_connection.client).jobs
+        assert (second,) in [job.args for job in queued]
         assert webhook_delivery.claim(second) is not None

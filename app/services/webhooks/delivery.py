@@ -193,13 +193,30 @@ def _wait_for_endpoint(delivery_id: str, endpoint_id: str, now: datetime) -> Non
 
 
 def _release_endpoint(work: Claimed) -> None:
-    """End this attempt's lease on its endpoint, unless a later attempt holds it now."""
+    """End this attempt's lease on its endpoint, unless a later attempt holds it now, and
+    wake the delivery that waited longest for it (so a quick endpoint is not kept waiting
+    for the whole lease; the others follow one by one, each woken by the previous)."""
     db.session.execute(
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == work.endpoint_id,
                WebhookEndpoint.busy_until <= work.lease_end)
         .values(busy_until=None)
         .execution_options(synchronize_session=False))
+    now = utcnow()
+    waiting = db.session.scalar(
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.endpoint_id == work.endpoint_id,
+               WebhookDelivery.status == "pending", WebhookDelivery.id != work.delivery_id,
+               # due already, or parked until this very lease ends (`_wait_for_endpoint`)
+               or_(WebhookDelivery.next_attempt_at <= now,
+                   WebhookDelivery.next_attempt_at.between(
+                       work.lease_end - timedelta(seconds=1), work.lease_end)))
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(1))
+    if waiting is not None:
+        db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == waiting)
+                           .values(next_attempt_at=now)
+                           .execution_options(synchronize_session=False))
+        tx.after_commit(lambda: schedule_delivery(waiting))
 
 
 def attempt(delivery_id: str) -> str:
