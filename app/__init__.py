@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as config_module
 from app.database import sqlalchemy_url
@@ -23,6 +24,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     app.json.sort_keys = False  # objects keep their documented field order
+    if app.config["PROXY_COUNT"]:
+        # Only behind known proxies may X-Forwarded-For name the client (rate limits, audit).
+        proxies = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))

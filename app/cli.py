@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import cli_platform, cli_webhooks, money
+from app import cli_platform, cli_secrets, cli_senders, cli_webhooks, money
 from app.services.tenancy import keys, partners, users
 
 partner_cli = AppGroup("partner", help="Manage partners (tenants).")
@@ -125,12 +125,28 @@ def user_create(email, password, role, partner_id, name):
     click.echo(f"{user.id} {user.email} ({user.role})")
 
 
+@user_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", required=True, prompt=True, hide_input=True,
+              confirmation_prompt=True)
+def user_set_password(email, password):
+    """Change a login's password; signs the user out of every admin session and app."""
+    try:
+        user = users.set_password(email, password)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"password changed for {user.email}; every session of theirs has ended")
+
+
 @demo_cli.command("seed")
 def demo_seed():
     """Create (once) the demo partner, logins, contacts, conversations and template."""
     from app.services.tenancy import demo
 
-    result = demo.seed()
+    try:
+        result = demo.seed()
+    except demo.NotDevelopment as exc:
+        raise click.ClickException(str(exc)) from exc
     base = current_app.config["APP_PUBLIC_URL"].rstrip("/")
     click.echo("Demo partner: " + result.partner_id + (" (created)" if result.created else ""))
     click.echo(f"  inbox {base}/admin/ (sign in with a login below)")
@@ -225,9 +241,14 @@ def gateway_list():
 
 
 def _set_gateway_status(gateway_id: str, status: str, done: str) -> None:
+    from app.errors import ApiError
     from app.services.messaging import gateways
 
-    if gateways.set_status(gateway_id, status) is None:
+    try:
+        found = gateways.set_status(gateway_id, status)
+    except ApiError as exc:
+        raise click.ClickException(exc.detail) from exc
+    if found is None:
         raise click.ClickException(f"no gateway {gateway_id}")
     click.echo(f"{done} {gateway_id}")
 
@@ -252,3 +273,5 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     cli_webhooks.init_app(app)
     cli_platform.init_app(app)
+    cli_senders.init_app(app)
+    cli_secrets.init_app(app)

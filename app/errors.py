@@ -92,6 +92,9 @@ register("template_not_found", 422, "Template not found",
          "No approved template with this name, language and channel.")
 register("missing_template_variables", 422, "Missing template variables",
          "The template needs variables that were not given.")
+register("unverified_sender", 422, "Unverified sender",
+         "`from` is not one of your account's verified senders on this channel. Omit it to "
+         "send as the gateway's configured sender; senders are verified on request.")
 register("unknown_template_variables", 422, "Unknown template variables",
          "Variables were given that the template does not use.")
 # State and money.
@@ -102,10 +105,10 @@ register("external_id_taken", 409, "External id taken",
          "Another contact in this environment already has this external_id.")
 register("identity_taken", 409, "Identity taken",
          "Another contact in this environment already has this channel address.")
-
 register("invalid_webhook_url", 422, "Invalid webhook URL",
-         "Webhook URLs use https and must resolve only to public internet addresses (no "
-         "private, loopback, link-local or metadata addresses); redirects are not followed.")
+         "Webhook URLs use https on port 443 or 8443 and must resolve only to public internet "
+         "addresses (no private, loopback, link-local, site-local or metadata addresses); "
+         "redirects are not followed.")
 
 _HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
                413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error",

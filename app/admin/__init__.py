@@ -21,9 +21,13 @@ CONTENT_SECURITY_POLICY = (
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    """The session's user while its session version is current (`User.get_id`)."""
+    user_id, _, version = session_id.partition(":")
     user = db.session.get(User, user_id)
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or version != str(user.session_version):
+        return None
+    return user
 
 
 def init_app(app: Flask) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
+from app.api import ratelimit
+from app.errors import ApiError
 from app.models import ENVIRONMENTS
-from app.services.tenancy import users
+from app.services.tenancy import signin_backoff, users
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
 
@@ -23,11 +25,23 @@ class LoginForm(FlaskForm):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Show the sign-in form; sign in on a valid POST."""
+    """Show the sign-in form; sign in on a valid POST.
+
+    Each attempt costs a memory-hard password hash, so attempts are limited per client IP
+    (before the form is even read) and per account (an increasing wait after failures).
+    """
+    if request.method == "POST":
+        try:
+            ratelimit.check_client("admin:login", request.remote_addr)
+        except ApiError as limited:
+            return _refused(LoginForm(), limited.headers.get("Retry-After", "60"))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = users.authenticate(form.email.data, form.password.data)
+        try:
+            user = users.authenticate(form.email.data, form.password.data)
+        except signin_backoff.Throttled as throttled:
+            return _refused(form, str(throttled.retry_after))
         if user is not None:
             session.clear()  # a new session at sign-in: nothing set before it survives
             login_user(user)
@@ -41,11 +55,22 @@ def login():
     return render_template("admin/auth/login.html", form=form, error=error), status
 
 
+def _refused(form: LoginForm, retry_after: str):
+    error = f"Too many sign-in attempts. Try again in {retry_after} seconds."
+    page = render_template("admin/auth/login.html", form=form, error=error)
+    return page, 429, {"Retry-After": retry_after}
+
+
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out (POST with CSRF, so a link on another site cannot sign anyone out)."""
+    """Sign out (POST with CSRF, so a link on another site cannot sign anyone out).
+
+    Ends every session of the user, not only this browser's: a copied cookie dies too.
+    """
+    users.end_sessions(current_user.id)
     logout_user()
+    session.clear()
     return redirect(url_for("admin_auth.login"))
 
 

@@ -36,6 +36,19 @@ def parse_key(raw: str | None) -> str | None:
     return value
 
 
+def scope_of(principal: Principal) -> str:
+    """Whose key space a request's key lives in.
+
+    On /api/v1 the partner's (per environment), as DESIGN.md states: one integration, one
+    key space. On /api/mobile and /api/internal each user picks keys independently (per
+    device, per form), so the space is the surface and the user: two users' identical keys
+    never answer each other's requests.
+    """
+    if principal.surface == "v1":
+        return ""
+    return f"{principal.surface}:{principal.user_id or principal.actor}"
+
+
 def fingerprint(request: Request, body: object) -> str:
     """A hash of what makes two requests the same: method, path, query and the parsed body."""
     canonical = json.dumps(
@@ -46,10 +59,12 @@ def fingerprint(request: Request, body: object) -> str:
 
 
 class InFlightLock:
-    """Holds `idem:<partner>:<env>:<key>` while the request runs; refuses a second holder."""
+    """Holds `idem:<partner>:<env>:<scope>:<key>` while the request runs; refuses a second
+    holder."""
 
     def __init__(self, principal: Principal, key: str):
-        self.name = f"idem:{principal.partner_id}:{principal.environment}:{key}"
+        self.name = (f"idem:{principal.partner_id}:{principal.environment}:"
+                     f"{scope_of(principal)}:{key}")
         self.token = uuid.uuid4().hex
         self.held = False
 

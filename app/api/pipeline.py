@@ -108,9 +108,7 @@ class Surface:
             if spec.public:
                 ratelimit.check_client(f"{self.name}:{spec.rule}", request.remote_addr)
             else:
-                with reads_only():
-                    principal = self.authenticate()
-                    tx.end_read()
+                principal = self._authenticate()
                 g.principal = principal
                 ratelimit.check(principal)
             if mutating and not spec.public:
@@ -144,10 +142,36 @@ class Surface:
             response = problem(ApiError("internal_error"))
         for name, value in (*g.get("rate_limit_headers", {}).items(), *spec.headers):
             response.headers.setdefault(name, value)
-        _audit(self.name, principal or g.get("principal"), key, response, view_args, started)
+        if principal is None and (response.status_code == 429 or (
+                response.status_code == 401 and not spec.public)):
+            # Refused before anyone was identified: one row per client IP and minute, not
+            # one per attempt (a flood of bad keys must not flood the audit log). A failed
+            # sign-in keeps its own row: the per-IP sign-in limit bounds those.
+            audit.record_refused(surface=self.name, method=request.method, path=request.path,
+                                 status=response.status_code, request_id=request_id(),
+                                 ip=request.remote_addr,
+                                 user_agent=request.headers.get("User-Agent"))
+        else:
+            _audit(self.name, principal or g.get("principal"), key, response, view_args,
+                   started)
         if spec.html is not None and negotiation.wants_html():
             return negotiation.present(spec.html, principal, response)
         return response
+
+    def _authenticate(self) -> Principal:
+        """The caller, after the per-IP limits; a refused credential counts against the IP."""
+        ip = request.remote_addr
+        ratelimit.check_ip(self.name, ip)
+        ratelimit.refuse_failing_ip(self.name, ip)
+        try:
+            with reads_only():
+                principal = self.authenticate()
+                tx.end_read()
+        except ApiError as refused:
+            if refused.entry.status == 401:
+                ratelimit.note_refusal(self.name, ip)
+            raise
+        return principal
 
 
 def _call_handler(spec: EndpointSpec, handler: Callable, principal: Principal, raw,
@@ -176,26 +200,30 @@ def _once(call: Callable[[], Response]) -> Response:
 def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response]) -> Response:
     fingerprint = idempotency.fingerprint(
         request, raw if validation.has_body(raw) else None)
+    scope = idempotency.scope_of(principal)
     lock = idempotency.InFlightLock(principal, key)
     lock.acquire()
     try:
         try:
             with tx.unit_of_work():
-                stored = stored_responses.find(principal.partner_id, principal.environment, key)
+                stored = stored_responses.find(principal.partner_id, principal.environment,
+                                           key, scope)
                 if stored is not None:
                     return _replay(stored, fingerprint)
                 response = call()
                 if 200 <= response.status_code < 300:
                     stored_responses.store(principal.partner_id, principal.environment, key,
                                            fingerprint, response.status_code,
-                                           dict(response.headers), response.get_data())
+                                           dict(response.headers), response.get_data(),
+                                           scope=scope)
                 return response
         except IntegrityError as exc:
             if not _is_idempotency_conflict(exc):
                 raise
             # Another request with this key committed first (the lock had expired or Redis
             # was down): ours rolled back whole; answer as a retry of theirs would be.
-            stored = stored_responses.find(principal.partner_id, principal.environment, key)
+            stored = stored_responses.find(principal.partner_id, principal.environment,
+                                           key, scope)
             if stored is None:
                 raise ApiError("idempotency_key_in_use", headers={"Retry-After": "1"}) from None
             return _replay(stored, fingerprint)

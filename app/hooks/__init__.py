@@ -1,9 +1,14 @@
-"""Provider callbacks: `/hooks/<gateway_id>` — status reports, inbound messages, handshakes."""
+"""Provider callbacks: `/hooks/<gateway_id>` — status reports, inbound messages, handshakes.
+
+Before any lookup or signature check, a client IP is limited per minute (IP_RATE_LIMIT),
+and one whose signatures keep failing is refused for a while (AUTH_FAILURE_RATE_LIMIT).
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, request
 
+from app.api import ratelimit
 from app.channels.gateways import Inbound, InvalidSignature, adapter_for
 from app.errors import ApiError
 from app.extensions import csrf, db
@@ -13,9 +18,15 @@ from app.services.messaging import callbacks, gateways
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 
 
+SCOPE = "hooks"
+
+
 def _gateway(gateway_id: str) -> Gateway:
+    ratelimit.check_ip(SCOPE, request.remote_addr)
+    ratelimit.refuse_failing_ip(SCOPE, request.remote_addr)
     gateway = db.session.get(Gateway, gateway_id)
     if gateway is None or gateway.provider == "sandbox":
+        ratelimit.note_refusal(SCOPE, request.remote_addr)  # probing for gateway ids
         raise ApiError("not_found", f"No gateway {gateway_id} takes callbacks.")
     return gateway
 
@@ -31,6 +42,7 @@ def receive(gateway_id: str):
         items = adapter_for(gateway.provider).parse_callback(request,
                                                              gateways.gateway_config(gateway))
     except InvalidSignature:
+        ratelimit.note_refusal(SCOPE, request.remote_addr)
         raise ApiError("invalid_signature") from None
     db.session.rollback()  # end the read; each item commits on its own
     for item in items:
@@ -59,6 +71,7 @@ def _handshake(gateway: Gateway) -> Response | None:
     try:
         answer = verify_subscription(request, gateways.gateway_config(gateway))
     except InvalidSignature:
+        ratelimit.note_refusal(SCOPE, request.remote_addr)
         raise ApiError("invalid_signature") from None
     if answer is None:
         return None

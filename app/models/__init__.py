@@ -2,7 +2,7 @@
 
 from app.models.audit import AuditLog
 from app.models.base import ENVIRONMENTS, TenantScoped, new_id
-from app.models.gateways import Gateway
+from app.models.gateways import Gateway, VerifiedSender
 from app.models.idempotency import IdempotencyRecord
 from app.models.inbox import CannedReply, ConversationActivity, ConversationRead
 from app.models.messaging import (
@@ -40,6 +40,7 @@ __all__ = [
     "Template",
     "TenantScoped",
     "User",
+    "VerifiedSender",
     "Wallet",
     "WalletTransaction",
     "WebhookAttempt",

@@ -34,6 +34,9 @@ class MobileToken(PrefixedId, TenantScoped, Timestamps, db.Model):
     refresh_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     refresh_expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The sign-in's absolute end, the same for every pair of a family: refreshes slide the
+    # refresh token's expiry, never past this.
+    session_expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # Set when the refresh token was exchanged for the next pair (both stop working).
     consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

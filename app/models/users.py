@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -39,6 +39,14 @@ class User(PrefixedId, Timestamps, UserMixin, db.Model):
         String(40), ForeignKey("partners.id", ondelete="CASCADE"), index=True
     )
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the session cookie's user id: bumping it (sign-out, password change) ends every
+    # admin session of this user, including cookies copied before.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                 server_default=text("0"))
+
+    def get_id(self) -> str:
+        """The session's user id: `usr_...:<session_version>` (see the user loader)."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:

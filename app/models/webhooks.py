@@ -46,6 +46,9 @@ class WebhookEndpoint(PrefixedId, TenantScoped, Timestamps, db.Model):
     # Set by operators: the platform-side endpoint of a partner.
     is_platform: Mapped[bool] = mapped_column(default=False, nullable=False)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    # While set and in the future, one attempt to this endpoint is in flight: no other
+    # delivery may start one (a slow receiver holds one worker, never all of them).
+    busy_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookDelivery(PrefixedId, TenantScoped, Timestamps, db.Model):

@@ -1,9 +1,23 @@
-"""The audit log: one append-only row per API call and admin action."""
+"""The audit log: one append-only row per API call and admin action.
+
+Calls refused before anyone was identified (a bad key, token or session; the per-IP 429s
+in front of authentication) are aggregated instead: one row per surface, client IP and
+minute, the first of them (`record_refused`). Otherwise whoever floods us with bad keys
+would also write to our database at the rate they choose.
+"""
 
 from __future__ import annotations
 
-from app.extensions import db
+import time
+
+import redis
+
+from app.extensions import db, redis_connection
 from app.models import AuditLog
+
+REFUSED_WINDOW_SECONDS = 60
+# Without Redis: which (surface, ip, window) already has its row, in this process.
+_refused_seen: dict[tuple[str, str, int], None] = {}
 
 
 def record(*, request_id: str, surface: str, method: str, path: str, status: int,
@@ -20,3 +34,28 @@ def record(*, request_id: str, surface: str, method: str, path: str, status: int
         user_agent=(user_agent or "")[:500] or None, latency_ms=latency_ms,
     ))
     db.session.commit()
+
+
+def record_refused(*, surface: str, method: str, path: str, status: int, request_id: str,
+                   ip: str | None, user_agent: str | None) -> bool:
+    """Audit a refused, unidentified call once per surface, IP and minute; whether it wrote."""
+    window = int(time.time()) // REFUSED_WINDOW_SECONDS
+    name = f"audit:refused:{surface}:{ip or 'unknown'}:{window}"
+    try:
+        first = redis_connection.client.set(name, 1, nx=True, ex=2 * REFUSED_WINDOW_SECONDS)
+    except redis.RedisError:
+        first = _first_in_process((surface, ip or "unknown", window))
+    if not first:
+        return False
+    record(request_id=request_id, surface=surface, method=method, path=path, status=status,
+           ip=ip, user_agent=user_agent)
+    return True
+
+
+def _first_in_process(slot: tuple[str, str, int]) -> bool:
+    if slot in _refused_seen:
+        return False
+    if len(_refused_seen) > 10_000:  # forget old windows; never grow without bound
+        _refused_seen.clear()
+    _refused_seen[slot] = None
+    return True

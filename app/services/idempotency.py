@@ -1,4 +1,7 @@
-"""Stored responses of idempotent requests, scoped to (partner, environment, key).
+"""Stored responses of idempotent requests, scoped to (partner, environment, scope, key).
+
+`scope` is "" for a partner's own key space (/api/v1) and names the user elsewhere (see
+`app.api.idempotency.scope_of`).
 
 Bodies are encrypted at rest: a stored response may carry a secret shown once (a new webhook
 endpoint's signing secret) or personal data, and it is kept for 24 hours.
@@ -32,11 +35,12 @@ class StoredResponse:
     body: bytes
 
 
-def find(partner_id: str, environment: str, key: str) -> StoredResponse | None:
+def find(partner_id: str, environment: str, key: str, scope: str = "") -> StoredResponse | None:
     """The live (under 24 h old) record for this key, if any."""
     record = db.session.scalar(select(IdempotencyRecord).where(
         IdempotencyRecord.partner_id == partner_id,
         IdempotencyRecord.environment == environment,
+        IdempotencyRecord.scope == scope,
         IdempotencyRecord.key == key,
     ))
     if record is None:
@@ -55,9 +59,10 @@ def find(partner_id: str, environment: str, key: str) -> StoredResponse | None:
 
 
 def store(partner_id: str, environment: str, key: str, fingerprint: str, status_code: int,
-          headers: dict, body: bytes) -> None:
+          headers: dict, body: bytes, scope: str = "") -> None:
     """Add the record to the current transaction; it commits together with the effect."""
     kept = {name: headers[name] for name in REPLAYED_HEADERS if name in headers}
-    db.session.add(IdempotencyRecord(partner_id=partner_id, environment=environment, key=key,
+    db.session.add(IdempotencyRecord(partner_id=partner_id, environment=environment,
+                                     scope=scope, key=key,
                                      fingerprint=fingerprint, status_code=status_code,
                                      headers=kept, body=secretbox.seal(body)))

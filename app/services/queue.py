@@ -20,24 +20,35 @@ def get_queue(name: str) -> Queue:
 
 
 def enqueue(func: str, *args, queue: str = "default", job_id: str | None = None,
-            retry: Retry | None = None, delay_seconds: float = 0) -> Job:
-    """Enqueue `func` (a dotted path such as `jobs.send.send_message`) with id arguments."""
+            retry: Retry | None = None, delay_seconds: float = 0,
+            job_timeout: int | None = None) -> Job:
+    """Enqueue `func` (a dotted path such as `jobs.send.send_message`) with id arguments.
+
+    `job_timeout` (seconds) kills the job's work horse; jobs that hold a lease pass one
+    below the lease, so no sweeper can start a second attempt while the first still runs.
+    """
     q = get_queue(queue)
     if delay_seconds > 0:
         return q.enqueue_in(timedelta(seconds=delay_seconds), func, *args, job_id=job_id,
-                            retry=retry)
-    return q.enqueue(func, *args, job_id=job_id, retry=retry)
+                            retry=retry, job_timeout=job_timeout)
+    return q.enqueue(func, *args, job_id=job_id, retry=retry, job_timeout=job_timeout)
+
+
+def lease_job_timeout(lease_seconds: int) -> int:
+    """A job timeout safely below a lease: the lease less a sixth (at least a second)."""
+    return max(1, lease_seconds - max(1, lease_seconds // 6))
 
 
 def enqueue_quietly(func: str, *args, queue: str, delay_seconds: float = 0,
-                    retry: Retry | None = None) -> Job | None:
+                    retry: Retry | None = None, job_timeout: int | None = None) -> Job | None:
     """Enqueue, or log and return None when Redis is unreachable.
 
     For work the database already records as due: the sweeper enqueues it again later,
     so a lost enqueue delays it but never loses it.
     """
     try:
-        return enqueue(func, *args, queue=queue, delay_seconds=delay_seconds, retry=retry)
+        return enqueue(func, *args, queue=queue, delay_seconds=delay_seconds, retry=retry,
+                       job_timeout=job_timeout)
     except Exception:  # noqa: BLE001 - Redis unavailable: the database still says it is due
         current_app.logger.warning("could not enqueue %s%s; the sweeper will", func, args)
         return None

@@ -2,8 +2,11 @@
 signing secrets, stored idempotent responses).
 
 Keys come from GATEWAY_CREDENTIALS_KEY (comma-separated, newest first) or, when that is
-empty, SECRET_KEY. Each configured secret is hashed into a Fernet key, so any string works.
-The first key encrypts; all of them decrypt, so a new key can be put in front of the old one.
+empty (never in production, see `app.config.validate`), SECRET_KEY. Each configured secret is
+hashed into a Fernet key, so any string works. The first key encrypts; all of them decrypt,
+so a new key can be put in front of the old one; `rotate` re-encrypts a value under the
+newest key (`flask --app wsgi secrets rotate` does it for every stored secret), after which
+the old key can be removed.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import os
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
-__all__ = ["InvalidToken", "UnsetReference", "open_", "resolve", "seal"]
+__all__ = ["InvalidToken", "UnsetReference", "generate_key", "open_", "resolve", "rotate",
+           "seal"]
 
 
 class UnsetReference(LookupError):
@@ -30,6 +34,16 @@ def _box() -> MultiFernet:
             hashlib.sha256(b"switchboard-gateway-credentials\x00" + secret.encode()).digest()))
         for secret in secrets
     ])
+
+
+def generate_key() -> str:
+    """A new key for GATEWAY_CREDENTIALS_KEY: 32 random bytes, URL-safe base64."""
+    return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii").rstrip("=")
+
+
+def rotate(sealed: bytes) -> bytes:
+    """Re-encrypt a stored value under the newest key; raises InvalidToken if none fits."""
+    return _box().rotate(sealed)
 
 
 def seal(plaintext: bytes) -> bytes:

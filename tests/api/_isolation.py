@@ -141,7 +141,8 @@ def _gateway(world: World, owner: Owner) -> str:
     with world.app.app_context():
         if owner.environment == "live":
             return gateways.add_gateway("sms", "twilio", "Victim", partner_id=owner.partner_id,
-                                        environment="live").id
+                                        environment="live",
+                                        credentials={"auth_token": "victim-token"}).id
         # The service refuses private sandbox gateways (sandbox traffic always uses the
         # simulator), but the queries must hide such a row from everyone else all the same.
         gateway = Gateway(partner_id=owner.partner_id, environment="sandbox", channel="sms",

@@ -21,10 +21,17 @@ SECRET_TOKEN = "tw-auth-token-5f4dcc3b5aa765d61d8327deb882cf99"
 SECRET_URL = "https://AC123:hunter2@api.twilio.example/2010-04-01"
 
 
-def add(app, channel="sms", provider="twilio", name="Twilio", partner_id=None, **kwargs) -> str:
+# Every gateway needs the secret its provider's callbacks are verified with.
+CALLBACK_SECRETS = {"twilio": {"auth_token": "tw-token"}, "smtp": {"webhook_secret": "smtp-s"},
+                    "whatsapp_cloud": {"app_secret": "meta-s"}}
+
+
+def add(app, channel="sms", provider="twilio", name="Twilio", partner_id=None,
+        credentials=None, **kwargs) -> str:
+    credentials = {**CALLBACK_SECRETS.get(provider, {}), **(credentials or {})}
     with app.app_context():
         return gateways.add_gateway(channel, provider, name, partner_id=partner_id,
-                                    **kwargs).id
+                                    credentials=credentials, **kwargs).id
 
 
 def ids(response) -> set[str]:
@@ -161,7 +168,7 @@ def test_credentials_are_stored_encrypted_and_decrypt_for_the_adapter(app, tenan
 
 
 def test_gateway_without_credentials_decrypts_to_nothing(app):
-    gateway_id = add(app)
+    gateway_id = add(app, "push", "fcm", "FCM")  # FCM takes no callbacks: no secret needed
     with app.app_context():
         assert gateways.decrypt_credentials(db.session.get(Gateway, gateway_id)) == {}
 
@@ -169,12 +176,12 @@ def test_gateway_without_credentials_decrypts_to_nothing(app):
 def test_dedicated_credentials_key_is_used_and_supports_rotation(app):
     app.config["GATEWAY_CREDENTIALS_KEY"] = parse("GATEWAY_CREDENTIALS_KEY", "old-key")
     try:
-        gateway_id = add(app, credentials={"token": "t1"})
+        gateway_id = add(app, credentials={"auth_token": "t1"})
         with app.app_context():
             gateway = db.session.get(Gateway, gateway_id)
             app.config["GATEWAY_CREDENTIALS_KEY"] = parse("GATEWAY_CREDENTIALS_KEY",
                                                           "new-key, old-key")
-            assert gateways.decrypt_credentials(gateway) == {"token": "t1"}
+            assert gateways.decrypt_credentials(gateway) == {"auth_token": "t1"}
             app.config["GATEWAY_CREDENTIALS_KEY"] = ("new-key",)
             with pytest.raises(gateways.CredentialsError):
                 gateways.decrypt_credentials(gateway)

@@ -171,7 +171,8 @@ def _populate(world: World) -> None:
                      "webhook_endpoints", "events"):  # webhooks: the last two
             _build(kind, world, owner)
     with world.app.app_context():
-        gateways.add_gateway("sms", "twilio", "Platform", partner_id=None, environment="live")
+        gateways.add_gateway("sms", "twilio", "Platform", partner_id=None, environment="live",
+                             credentials={"auth_token": "platform-token"})
 
 
 @pytest.mark.parametrize("requester_env", ENVIRONMENTS)

@@ -14,6 +14,7 @@ from app.models import (
     MessageEvent,
     WalletTransaction,
 )
+from app.services.messaging import senders
 from tests.api._messages import (
     EXAMPLE,
     EXAMPLE_KEY,
@@ -126,7 +127,9 @@ def test_addresses_are_stored_normalised(api):
     assert chat["to"] == "42"
 
 
-def test_from_is_kept_on_the_message(api):
+def test_from_is_kept_on_the_message(app, tenant, api):
+    with app.app_context():
+        senders.add(tenant.partner_id, "sms", "ACME")
     response = api.post("/messages", json={**SMS, "from": "ACME"})
     assert response.status_code == 202 and response.json["from"] == "ACME"
 

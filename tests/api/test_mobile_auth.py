@@ -200,3 +200,25 @@ def test_revoking_an_unknown_token_answers_204_all_the_same(client):
     response = client.post("/api/mobile/auth/revoke",
                            json={"token": mobile_tokens.generate("mrt_")})
     assert response.status_code == 204
+
+
+def test_refreshing_never_carries_a_sign_in_past_its_absolute_lifetime(app, agent):
+    """The review's case: rotation slid a stolen family forever. Now a sign-in ends."""
+    with app.app_context():
+        record = db.session.scalars(select(MobileToken)).one()
+        assert record.session_expires_at - record.created_at == timedelta(days=90)
+        # As if this sign-in happened 90 days less 10 minutes ago.
+        db.session.execute(update(MobileToken).values(
+            session_expires_at=utcnow() + timedelta(minutes=10)))
+        db.session.commit()
+    rotated = _refresh(agent.client, agent.tokens["refresh_token"])
+    assert rotated.status_code == 200, rotated.json
+    assert rotated.json["refresh_expires_in"] <= 600
+    assert rotated.json["expires_in"] <= 600
+    with app.app_context():
+        db.session.execute(update(MobileToken).values(
+            session_expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    again = _refresh(agent.client, rotated.json["refresh_token"])
+    assert again.status_code == 401 and again.json["code"] == "invalid_token"
+    assert "sign in again" in again.json["detail"]

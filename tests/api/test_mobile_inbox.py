@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.api.mobile.conversations import FeedConversationOut
 from app.api.mobile.push_tokens import PushTokenOut
 from app.api.v1.messages import MessageOut
 from app.extensions import db
-from app.models import Conversation, IdempotencyRecord, Message, Partner, PushToken
+from app.models import AuditLog, Conversation, IdempotencyRecord, Message, Partner, PushToken
 from app.models.base import utcnow
 from app.services.billing import wallet
 from app.services.inbox import contacts, conversations
@@ -60,9 +60,22 @@ def test_a_device_token_moves_to_whoever_signs_in_on_it(app, tenant, agent):
     second = Mobile(app.test_client(), _sign_in(app.test_client(), "second@acme.example").json)
     moved = second.post("/push_tokens", json={"token": FCM, "platform": "ios"})
     assert moved.status_code == 200 and moved.json["user_id"] != agent.user_id
-    assert agent.delete(f"/push_tokens/{FCM}").status_code == 404
-    assert second.delete(f"/push_tokens/{FCM}").status_code == 204
+    assert agent.post("/push_tokens/unregister", json={"token": FCM}).status_code == 404
+    assert second.post("/push_tokens/unregister", json={"token": FCM}).status_code == 204
     assert _count(app, PushToken) == 0
+
+
+def test_push_tokens_never_travel_in_a_url(app, agent):
+    """A token in a path reaches access logs and audit rows: it goes in the body only."""
+    push_rules = [rule.rule for rule in app.url_map.iter_rules() if "push_tokens" in rule.rule]
+    assert push_rules and not any("<" in rule for rule in push_rules)
+    agent.post("/push_tokens", json={"token": FCM, "platform": "android"})
+    assert agent.post("/push_tokens/unregister", json={"token": FCM}).status_code == 204
+    assert _count(app, PushToken) == 0
+    with app.app_context():
+        paths = list(db.session.scalars(select(AuditLog.path)))
+    assert "/api/mobile/push_tokens/unregister" in paths
+    assert not any(FCM in path for path in paths)
 
 
 @pytest.mark.parametrize("body", [{"token": "short", "platform": "android"},

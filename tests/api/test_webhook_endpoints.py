@@ -16,6 +16,7 @@ from app.models.base import utcnow
 from app.services import dispatch, events, tx
 from app.services.webhooks import delivery as webhook_delivery
 from app.services.webhooks import endpoints as webhooks
+from app.services.webhooks import ssrf
 from tests.helpers import set_config
 
 PUBLIC_URL = "https://93.184.215.14/hooks/switchboard"
@@ -111,7 +112,10 @@ def test_private_loopback_link_local_and_metadata_urls_are_refused(api, url):
     ("http://93.184.215.14/hook", "must use https"),
     ("ftp://93.184.215.14/hook", "must use https"),
     ("https://user:pass@93.184.215.14/hook", "user name or password"),
-    ("https://no-such-host.invalid/hook", "does not resolve"),
+    ("https://no-such-host.invalid/hook", "resolves only to public internet addresses"),
+    ("https://93.184.215.14:8080/hook", "must use port 443 or 8443"),
+    ("https://xn--zz.example/hook", "is not a valid URL"),  # bad IDNA: a 422, not a 500
+    ("https://xn--ls8h.example/hook", "is not a valid URL"),
     ("not a url", "https"),
 ])
 def test_urls_that_are_not_public_https_are_refused(api, url, why):
@@ -119,6 +123,28 @@ def test_urls_that_are_not_public_https_are_refused(api, url, why):
     assert response.status_code == 422
     assert response.json["code"] == "invalid_webhook_url"
     assert why in response.json["detail"]
+
+
+@pytest.mark.parametrize("url", ["https://[fec0::1]/hook", "https://[fec0:1:2::5]:8443/hook",
+                                 "https://localhost/hook", "https://no-such-host.invalid/hook"])
+def test_refusals_never_reveal_what_the_resolver_answered(api, url):
+    """Site-local, loopback and unresolvable hosts get the same answer, naming no address."""
+    response = api.post("/webhook_endpoints", json={"url": url})
+    assert response.status_code == 422 and response.json["code"] == "invalid_webhook_url"
+    assert response.json["detail"] == "The URL " + ssrf.NOT_PUBLIC + "."
+    for leak in ("127.0.0.1", "fec0", "loopback", "site-local", "resolve to", "does not"):
+        assert leak not in response.json["detail"]
+
+
+def test_ports_other_than_443_and_8443_are_refused_unless_configured(app, api, monkeypatch):
+    set_config(monkeypatch, app, "WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
+    assert api.post("/webhook_endpoints", json={"url": "https://127.0.0.1:6379/hook"}
+                    ).json["detail"] == "The URL must use port 443 or 8443."
+    assert _create(api, url="https://127.0.0.1:8443/hook")["url"].endswith(":8443/hook")
+    set_config(monkeypatch, app, "WEBHOOK_ALLOWED_PORTS", "443,9443")
+    assert _create(api, url="https://127.0.0.1:9443/hook")["url"].endswith(":9443/hook")
+    assert api.post("/webhook_endpoints", json={"url": "https://127.0.0.1:8443/hook"}
+                    ).status_code == 422
 
 
 def test_the_allow_list_admits_a_private_network_and_http_only_when_enabled(app, api,

@@ -16,7 +16,8 @@ from tests.jobs._webhooks import Receiver
 def local(app, monkeypatch):
     """Let webhooks reach the local test receivers, and retry at once (four attempts)."""
     settings = {"WEBHOOK_ALLOW_HTTP": True, "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
-                "WEBHOOK_RETRY_DELAYS": "0,0,0,0", "WEBHOOK_TIMEOUT_SECONDS": 5}
+                "WEBHOOK_ALLOWED_PORTS": "*", "WEBHOOK_RETRY_DELAYS": "0,0,0,0",
+                "WEBHOOK_TIMEOUT_SECONDS": 5}
     for key, value in settings.items():
         set_config(monkeypatch, app, key, value)
     return lambda key, value: set_config(monkeypatch, app, key, value)

@@ -42,6 +42,7 @@ def _token(partner_id: str, user_id: str, name: str, *, refresh_expired: timedel
         access_hash=name.ljust(64, "a"), refresh_hash=name.ljust(64, "r"),
         access_expires_at=now + timedelta(hours=1),
         refresh_expires_at=now - refresh_expired if refresh_expired else now + timedelta(days=9),
+        session_expires_at=now + timedelta(days=90),
         revoked_at=now - revoked if revoked else None, user_agent=name))
 
 

@@ -81,7 +81,7 @@ def test_a_worker_killed_mid_delivery_is_finished_by_another(app, tenant, local,
     endpoint = _endpoint(tenant.live, receiver.url)
     _event(app, tenant.partner_id)
     env = worker_env(app, WEBHOOK_ALLOW_HTTP=1, WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8,::1/128",
-                     WEBHOOK_LEASE_SECONDS=1, STALE_QUEUED_SECONDS=0)
+                     WEBHOOK_ALLOWED_PORTS="*", WEBHOOK_LEASE_SECONDS=1, STALE_QUEUED_SECONDS=0)
     first = start_worker(app, env)
     try:
         assert reached.wait(60), "the first worker never reached the endpoint"

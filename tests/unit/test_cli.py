@@ -7,6 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -144,19 +145,41 @@ def test_gateway_credentials_may_reference_the_environment(app, cli, monkeypatch
     from app.models import Gateway
     from app.services.messaging import gateways
 
+    monkeypatch.setenv("TWILIO_TOKEN", "from-the-environment")
     result = cli.invoke(args=["gateway", "add", "--channel", "sms", "--provider", "twilio",
                               "--name", "Shared", "--credential", "auth_token=env:TWILIO_TOKEN"])
     assert result.exit_code == 0, result.output
     gateway_id = result.output.split()[0]
-    monkeypatch.setenv("TWILIO_TOKEN", "from-the-environment")
     with app.app_context():
         gateway = db.session.get(Gateway, gateway_id)
         assert gateways.decrypt_credentials(gateway) == {"auth_token": "from-the-environment"}
         monkeypatch.delenv("TWILIO_TOKEN")
-        import pytest
-
         with pytest.raises(gateways.CredentialsError, match="TWILIO_TOKEN"):
             gateways.decrypt_credentials(gateway)
+
+
+def test_gateway_add_and_enable_refuse_a_missing_or_empty_callback_secret(app, cli, monkeypatch):
+    """An empty Twilio auth token would verify forged callbacks: no such gateway goes live."""
+    from app.models import Gateway
+
+    base = ["gateway", "add", "--channel", "sms", "--provider", "twilio", "--name", "x"]
+    for extra in ([], ["--credential", "auth_token="], ["--credential", "auth_token=env:TW_T"]):
+        refused = cli.invoke(args=base + ["--credential", "account_sid=AC1", *extra])
+        assert refused.exit_code != 0 and "auth_token" in refused.output
+    monkeypatch.setenv("TW_T", "")  # set but empty is as bad as unset
+    assert cli.invoke(args=base + ["--credential", "auth_token=env:TW_T"]).exit_code != 0
+    with app.app_context():
+        assert db.session.query(Gateway).count() == 0
+    monkeypatch.setenv("TW_T", "a-real-token")
+    added = cli.invoke(args=base + ["--credential", "auth_token=env:TW_T"])
+    assert added.exit_code == 0, added.output
+    gateway_id = added.output.split()[0]
+    assert cli.invoke(args=["gateway", "disable", gateway_id]).exit_code == 0
+    monkeypatch.setenv("TW_T", "")
+    enabled = cli.invoke(args=["gateway", "enable", gateway_id])
+    assert enabled.exit_code != 0 and "auth_token" in enabled.output
+    with app.app_context():
+        assert db.session.get(Gateway, gateway_id).status == "disabled"
 
 
 def test_gateway_add_refuses_unknown_providers_and_the_sandbox(cli):
@@ -221,3 +244,14 @@ def test_the_demo_first_send_is_the_docs_first_send():
     registered, sent = (_first_send(sample)[2] for sample in samples[:2])
     assert registered == demo.ORDER_TEMPLATE
     assert sent == demo.FIRST_SEND
+
+
+@pytest.mark.parametrize("env_name", ["production", "staging"])
+def test_demo_seed_refuses_outside_development(app, cli, env_name, monkeypatch):
+    """The demo operator's password is published: production must never get that login."""
+    monkeypatch.setitem(app.config, "ENV_NAME", env_name)
+    refused = cli.invoke(args=["demo", "seed"])
+    assert refused.exit_code != 0 and "development only" in refused.output
+    with app.app_context():
+        assert db.session.query(Partner).count() == 0
+        assert db.session.query(User).count() == 0

@@ -19,6 +19,7 @@ def test_production_refuses_the_default_secrets(monkeypatch):
 def test_production_starts_with_real_secrets(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("KEY_PEPPER", "p" * 40)
+    monkeypatch.setenv("GATEWAY_CREDENTIALS_KEY", "uZ3o0bX9yQ1kV7cN2rT8wE4aL6mP5sD0fG3hJ9iK2q")
     app = create_app({"ENV_NAME": "production"})
     assert app.config["SECRET_KEY"] == "s" * 40
 

@@ -124,3 +124,48 @@ def test_rolled_key_overlaps_then_expires(app_ctx):
     assert keys.authenticate(new.plaintext).id == new.record.id
     assert keys.authenticate(issued.live_key).id == old.id  # still inside the overlap
     assert not keys.is_usable(old, now=utcnow() + timedelta(hours=2))
+
+
+def test_rolling_again_during_the_overlap_never_extends_the_old_key(app_ctx):
+    """The review's case: a 1 h overlap rolled again with 41 days became 41 days."""
+    issued = make_partner()
+    old = keys.find(issued.live_key)
+    keys.roll(old.id, old.partner_id, timedelta(hours=1))
+    first_end = db.session.get(AccessKey, old.id).expires_at
+    assert keys.roll(old.id, old.partner_id, timedelta(days=41)) is not None
+    assert db.session.get(AccessKey, old.id, populate_existing=True).expires_at == first_end
+    assert not keys.is_usable(old, now=utcnow() + timedelta(hours=2))
+    keys.roll(old.id, old.partner_id, timedelta(minutes=5))  # shortening is allowed
+    assert db.session.get(AccessKey, old.id, populate_existing=True).expires_at < first_end
+
+
+def test_last_used_at_is_written_at_most_once_a_minute(app, client):
+    with app.app_context():
+        issued = make_partner()
+        key_id = keys.find(issued.live_key).id
+    headers = {"Authorization": f"Bearer {issued.live_key}"}
+    updates = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.startswith("UPDATE access_keys"):
+            updates.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/api/v1/balance", headers=headers).status_code == 200
+        with app.app_context():
+            first = db.session.get(AccessKey, key_id).last_used_at
+        assert first is not None and len(updates) == 1
+        for _ in range(3):
+            assert client.get("/api/v1/balance", headers=headers).status_code == 200
+        assert len(updates) == 1  # fresh: no write at all
+        with app.app_context():
+            db.session.get(AccessKey, key_id).last_used_at = utcnow() - timedelta(minutes=2)
+            db.session.commit()
+        client.get("/api/v1/balance", headers=headers)
+        with app.app_context():
+            assert db.session.get(AccessKey, key_id).last_used_at > first
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -20,6 +20,8 @@ NOT_TENANT_SCOPED = {
     "users": "a team member works in both environments; carries partner_id",
     "audit_log": "also records operator actions with no tenant; partner/environment nullable",
     "gateways": "platform-shared providers have no partner; carries environment",
+    "verified_senders": "verified once for both environments (the sandbox refuses what "
+                        "production would); carries partner_id",
 }
 
 

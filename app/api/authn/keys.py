@@ -39,6 +39,7 @@ def authenticate_api_key() -> Principal:
     partner = db.session.get(Partner, record.partner_id)
     if partner is None or partner.status != "active":
         raise ApiError("forbidden", "This partner account is suspended.")
+    keys.touch(record)
     return Principal(partner_id=record.partner_id, environment=record.environment,
                      actor=record.id, surface="v1",
                      rate_limit=partner.rate_limit_for(record.environment))

@@ -1,4 +1,8 @@
-"""FCM push token registration: `POST /push_tokens`, `DELETE /push_tokens/{token}`."""
+"""FCM push token registration: `POST /push_tokens`, `POST /push_tokens/unregister`.
+
+A registration token is a credential to push to a device, so it travels only in request
+bodies: never in a URL path, which reaches access logs, proxies and audit rows.
+"""
 
 from __future__ import annotations
 
@@ -44,10 +48,14 @@ def register_push_token(principal: Principal, body: PushTokenIn):
     return mobile_tokens.push_token_to_api(record), 201 if created else 200
 
 
-@surface.endpoint("/push_tokens/<token>", "DELETE", summary="Unregister a push token",
-                  tags=("Push tokens",), status=204)
-def delete_push_token(principal: Principal, token: str):
+class PushTokenRef(Strict):
+    token: str = Field(pattern=FCM_TOKEN, description="The device's FCM registration token.")
+
+
+@surface.endpoint("/push_tokens/unregister", "POST", summary="Unregister a push token",
+                  tags=("Push tokens",), body=PushTokenRef, status=204)
+def unregister_push_token(principal: Principal, body: PushTokenRef):
     """Stop push notifications to this device (call it before signing out)."""
     mobile_tokens.delete_push_token(principal.partner_id, principal.environment,
-                                    principal.user_id, token)
+                                    principal.user_id, body.token)
     return Response(status=204)

@@ -63,7 +63,8 @@ class MessageQuery(ListQuery):
 
 SEND_ERRORS = ("unknown_channel", "invalid_phone_number", "invalid_email_address",
                "invalid_address", "text_too_long", "template_not_found",
-               "missing_template_variables", "unknown_template_variables", "insufficient_funds")
+               "missing_template_variables", "unknown_template_variables", "unverified_sender",
+               "insufficient_funds")
 
 
 @surface.endpoint("/messages", "POST", summary="Send a message", tags=("Messages",),

@@ -108,6 +108,9 @@ class InvalidSignature(Exception):
 
 class Adapter(Protocol):
     provider: str
+    # Credentials that authenticate the provider's callbacks: a gateway cannot be added or
+    # enabled while one is missing or empty, and callbacks are refused without them.
+    callback_secrets: tuple[str, ...]
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """Send one message; never raises for provider or network failures."""

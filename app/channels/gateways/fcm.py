@@ -36,6 +36,7 @@ TRANSIENT = frozenset({"QUOTA_EXCEEDED", "UNAVAILABLE", "INTERNAL"})
 
 class FcmAdapter:
     provider = "fcm"
+    callback_secrets: tuple[str, ...] = ()  # no callbacks
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """Send the notification; map FCM's error codes to transient/permanent."""

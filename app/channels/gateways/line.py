@@ -55,6 +55,7 @@ def signature(channel_secret: str, body: bytes) -> str:
 
 class LineAdapter:
     provider = "line"
+    callback_secrets = ("channel_secret",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """POST a push message with the message's retry key; 409 means already accepted."""

@@ -65,7 +65,7 @@ def verified_json(request, app_secret: str | None) -> dict:
     body = request.get_data(cache=True)
     given = request.headers.get("X-Hub-Signature-256", "")
     if not app_secret or not given or not hmac.compare_digest(
-            signature_256(app_secret, body), given):
+            signature_256(app_secret, body).encode(), given.encode()):
         raise InvalidSignature("X-Hub-Signature-256 does not match")
     try:
         payload = json.loads(body or b"{}")
@@ -80,7 +80,7 @@ def hub_challenge(request, verify_token: str | None) -> str | None:
         return None
     given = request.args.get("hub.verify_token", "")
     if (request.args.get("hub.mode") != "subscribe" or not verify_token
-            or not hmac.compare_digest(given, verify_token)):
+            or not hmac.compare_digest(given.encode(), verify_token.encode())):
         raise InvalidSignature("hub.verify_token does not match")
     return request.args.get("hub.challenge", "")
 
@@ -147,6 +147,7 @@ def base_url(gateway: GatewayConfig) -> str:
 
 class MetaGraphAdapter:
     provider = "meta_graph"
+    callback_secrets = ("app_secret",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """POST the text to the Send API; map the answer to accepted/transient/permanent."""

@@ -74,6 +74,7 @@ def signature(client_token: str, data: bytes) -> str:
 
 class RbmAdapter:
     provider = "rbm"
+    callback_secrets = ("client_token",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """Create the agent message; 404 means the recipient cannot receive RCS."""
@@ -127,7 +128,7 @@ class RbmAdapter:
         client_token = gateway.credentials.get("client_token")
         given = request.headers.get("X-Goog-Signature", "")
         if not client_token or not given or not data or not hmac.compare_digest(
-                signature(client_token, data), given):
+                signature(client_token, data).encode(), given.encode()):
             raise InvalidSignature("X-Goog-Signature does not match")
         try:
             event = json.loads(data)
@@ -164,7 +165,8 @@ def _json_body(request) -> dict:
 
 def _check_client_token(given, gateway: GatewayConfig) -> None:
     expected = gateway.credentials.get("client_token")
-    if not expected or not isinstance(given, str) or not hmac.compare_digest(given, expected):
+    if not expected or not isinstance(given, str) or not hmac.compare_digest(given.encode(),
+                                                                          expected.encode()):
         raise InvalidSignature("clientToken does not match")
 
 

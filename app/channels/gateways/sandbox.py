@@ -42,6 +42,7 @@ REPLY_TEXT = "Thanks! This is an automatic reply from the Switchboard sandbox."
 
 class SandboxAdapter:
     provider = "sandbox"
+    callback_secrets: tuple[str, ...] = ()  # no callbacks
 
     def __init__(self, receipt_delay: float = 1.0):
         self.receipt_delay = receipt_delay

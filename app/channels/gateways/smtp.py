@@ -8,8 +8,9 @@ Message-ID, so receivers and relays can drop the duplicate, and bounces name it.
 codes decide the outcome: 4xx and broken connections are transient, 5xx permanent.
 
 Email has no standard HTTP callback, so bounces and delivery notices come from the relay or
-MTA as JSON posted to `/hooks/<gateway_id>`, signed like Switchboard's other hooks:
-`X-Switchboard-Signature: sha256=<hex HMAC-SHA256(webhook_secret, raw body)>`, with a body
+MTA as JSON posted to `/hooks/<gateway_id>`, signed like Switchboard's other hooks (see
+`webchat`): `X-Switchboard-Timestamp: <Unix seconds>` and `X-Switchboard-Signature:
+sha256=<hex HMAC-SHA256(webhook_secret, "<timestamp>." + raw body)>`, with a body
 `{"message_id": "<Message-ID>", "type": "bounce" | "soft_bounce" | "delivered",
 "diagnostic": "..."}` (or a JSON array of such objects).
 """
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from app.channels.gateways.base import GatewayConfig, Outbound, SendResult, StatusUpdate
-from app.channels.gateways.webchat import SIGNATURE_HEADER, json_items, verify_signature
+from app.channels.gateways.webchat import json_items, verify_signature
 from app.errors import ApiError
 
 DEFAULT_PORT = 587
@@ -51,6 +52,7 @@ def _flag(value, default: bool) -> bool:
 
 class SmtpAdapter:
     provider = "smtp"
+    callback_secrets = ("webhook_secret",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """Hand the message to the SMTP server; map its reply codes to the outcome."""
@@ -112,8 +114,7 @@ class SmtpAdapter:
     def parse_callback(self, request, gateway: GatewayConfig) -> list[StatusUpdate]:
         """Verify `X-Switchboard-Signature` and parse bounce / delivery notices."""
         body = request.get_data()
-        verify_signature(gateway.credentials.get("webhook_secret"), body,
-                         request.headers.get(SIGNATURE_HEADER, ""))
+        verify_signature(gateway.credentials.get("webhook_secret"), body, request.headers)
         updates = []
         for item in json_items(body):
             kind, raw_id = item.get("type"), item.get("message_id")

@@ -39,6 +39,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 class TelegramAdapter:
     provider = "telegram"
+    callback_secrets = ("webhook_secret",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """POST sendMessage; map Telegram's answer to accepted/transient/permanent."""

@@ -45,6 +45,7 @@ def signature(auth_token: str, url: str, params: dict[str, str]) -> str:
 
 class TwilioAdapter:
     provider = "twilio"
+    callback_secrets = ("auth_token",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """POST the message to Twilio; map the answer to accepted/transient/permanent."""
@@ -70,10 +71,11 @@ class TwilioAdapter:
     def parse_callback(self, request, gateway: GatewayConfig) -> list[StatusUpdate | Inbound]:
         """Verify `X-Twilio-Signature` and parse a status callback or an inbound SMS."""
         params = {key: request.form[key] for key in request.form}
-        expected = signature(gateway.credentials.get("auth_token", ""), _hook_url(gateway.id),
-                             params)
+        token = gateway.credentials.get("auth_token") or ""
         given = request.headers.get("X-Twilio-Signature", "")
-        if not hmac.compare_digest(expected.encode(), given.encode()):
+        # No auth token means no callback can be trusted: an empty HMAC key is no key at all.
+        if not token or not given or not hmac.compare_digest(
+                signature(token, _hook_url(gateway.id), params).encode(), given.encode()):
             raise InvalidSignature("X-Twilio-Signature does not match")
         sid = params.get("MessageSid") or params.get("SmsSid")
         status = params.get("MessageStatus") or params.get("SmsStatus")

@@ -57,6 +57,7 @@ def signature(auth_token: str, body: bytes) -> str:
 
 class ViberAdapter:
     provider = "viber"
+    callback_secrets = ("auth_token",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """POST send_message; map Viber's status code to accepted/transient/permanent."""

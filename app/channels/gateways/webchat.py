@@ -5,11 +5,15 @@ is accepted at once with the Switchboard message id as the provider's id; nothin
 the process and nothing is scheduled.
 
 Callbacks: the widget's backend posts JSON to `/hooks/<gateway_id>` signed with the
-gateway's `webhook_secret`: `X-Switchboard-Signature: sha256=<hex HMAC-SHA256(secret, raw
-body)>`. A visitor's message is `{"type": "message", "visitor_id", "text", "id"}` (and an
-optional `name`); a receipt is `{"type": "delivered" | "read", "message_id"}`. The body may
-also be a JSON array of such objects. The same signing scheme serves every hook whose format
-Switchboard defines (the SMTP gateway's bounce notices use it too).
+gateway's `webhook_secret`: `X-Switchboard-Timestamp: <Unix seconds>` and
+`X-Switchboard-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>." + raw body)>`.
+A timestamp more than REPLAY_WINDOW_SECONDS away from our clock is refused, so a captured
+callback cannot be replayed later (inside the window, receipts only move forward and
+inbound messages are deduplicated by their id). A visitor's message is
+`{"type": "message", "visitor_id", "text", "id"}` (and an optional `name`); a receipt is
+`{"type": "delivered" | "read", "message_id"}`. The body may also be a JSON array of such
+objects. The same signing scheme serves every hook whose format Switchboard defines (the
+SMTP gateway's bounce notices use it too).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from datetime import datetime
 
 from app.channels.gateways.base import (
@@ -30,19 +35,34 @@ from app.channels.gateways.base import (
 from app.errors import ApiError
 
 SIGNATURE_HEADER = "X-Switchboard-Signature"
+TIMESTAMP_HEADER = "X-Switchboard-Timestamp"
+REPLAY_WINDOW_SECONDS = 300
 RECEIPTS = ("delivered", "read")
 
 
-def signature(secret: str, body: bytes) -> str:
-    """The `X-Switchboard-Signature` value of a hook body."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature(secret: str, body: bytes, timestamp: int | str) -> str:
+    """The `X-Switchboard-Signature` value of a hook body sent at `timestamp`."""
+    signed = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def verify_signature(secret: str | None, body: bytes, given: str) -> None:
-    """Raise InvalidSignature unless `given` signs `body` with `secret`."""
+def signed_headers(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """The two headers a sender of a Switchboard-format hook adds (for relays and tests)."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return {TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: signature(secret, body, timestamp)}
+
+
+def verify_signature(secret: str | None, body: bytes, headers) -> None:
+    """Raise InvalidSignature unless the headers sign `body` with `secret`, recently."""
+    given = headers.get(SIGNATURE_HEADER, "")
+    timestamp = headers.get(TIMESTAMP_HEADER, "")
     # No configured secret means no callback can be trusted: refuse them all.
-    if not secret or not hmac.compare_digest(signature(secret, body).encode(), given.encode()):
+    if not secret or not timestamp.isascii() or not timestamp.isdigit() or not hmac.compare_digest(
+            signature(secret, body, timestamp).encode(), given.encode()):
         raise InvalidSignature(f"{SIGNATURE_HEADER} does not match")
+    if abs(time.time() - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+        raise InvalidSignature(f"{TIMESTAMP_HEADER} is outside the replay window")
 
 
 def json_items(body: bytes) -> list[dict]:
@@ -59,6 +79,7 @@ def json_items(body: bytes) -> list[dict]:
 
 class WebchatAdapter:
     provider = "webchat"
+    callback_secrets = ("webhook_secret",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """Accept at once: the widget reads the stored message; no provider is called."""
@@ -67,8 +88,7 @@ class WebchatAdapter:
     def parse_callback(self, request, gateway: GatewayConfig) -> list[StatusUpdate | Inbound]:
         """Verify `X-Switchboard-Signature`; parse visitors' messages and receipts."""
         body = request.get_data()
-        verify_signature(gateway.credentials.get("webhook_secret"), body,
-                         request.headers.get(SIGNATURE_HEADER, ""))
+        verify_signature(gateway.credentials.get("webhook_secret"), body, request.headers)
         return [_item(item, gateway) for item in json_items(body)]
 
 

@@ -53,6 +53,7 @@ STATUS_MAP = {"sent": "sent", "delivered": "delivered", "read": "read", "failed"
 
 class WhatsAppCloudAdapter:
     provider = "whatsapp_cloud"
+    callback_secrets = ("app_secret",)
 
     def send(self, outbound: Outbound, gateway: GatewayConfig) -> SendResult:
         """POST the template or text message; map the answer to accepted/transient/permanent."""

@@ -27,7 +27,7 @@ from app.models.base import utcnow
 from app.services import events, tx
 from app.services.billing import wallet
 from app.services.messaging.objects import message_to_api
-from app.services.queue import enqueue_quietly
+from app.services.queue import enqueue_quietly, lease_job_timeout
 
 RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 FAIL_FROM = {"queued", "sending", "sent"}
@@ -50,8 +50,12 @@ def max_attempts(channel: str) -> int:
 
 
 def schedule_attempt(message_id: str, delay: float = 0) -> None:
-    """Enqueue an attempt after `delay` seconds (the sweeper covers a lost enqueue)."""
-    enqueue_quietly("jobs.send.send_message", message_id, queue="send", delay_seconds=delay)
+    """Enqueue an attempt after `delay` seconds (the sweeper covers a lost enqueue).
+
+    The job dies before its lease ends, so no sweeper starts a second attempt beside it.
+    """
+    enqueue_quietly("jobs.send.send_message", message_id, queue="send", delay_seconds=delay,
+                    job_timeout=lease_job_timeout(int(current_app.config["SEND_LEASE_SECONDS"])))
 
 
 def claim(message_id: str) -> Message | None:

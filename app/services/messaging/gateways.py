@@ -42,21 +42,25 @@ def encrypt_credentials(credentials: dict) -> str:
     return secretbox.seal(plaintext).decode("ascii")
 
 
+def _stored_credentials(gateway: Gateway) -> dict:
+    """A gateway's credentials as stored (decrypted, `env:` references unresolved)."""
+    if not gateway.credentials_encrypted:
+        return {}
+    try:
+        return json.loads(secretbox.open_(gateway.credentials_encrypted.encode("ascii")))
+    except secretbox.InvalidToken:
+        raise CredentialsError(
+            f"credentials of gateway {gateway.id} do not decrypt with the configured key; "
+            "was SECRET_KEY or GATEWAY_CREDENTIALS_KEY changed?") from None
+
+
 def decrypt_credentials(gateway: Gateway) -> dict:
     """Return a gateway's credentials in clear (empty when it has none), for its adapter only.
 
     A value written `env:NAME` is a reference: it is read from the environment variable NAME
     at use time, so a secret can stay in the deployment's secret store.
     """
-    if not gateway.credentials_encrypted:
-        return {}
-    try:
-        plaintext = secretbox.open_(gateway.credentials_encrypted.encode("ascii"))
-    except secretbox.InvalidToken:
-        raise CredentialsError(
-            f"credentials of gateway {gateway.id} do not decrypt with the configured key; "
-            "was SECRET_KEY or GATEWAY_CREDENTIALS_KEY changed?") from None
-    credentials = json.loads(plaintext)
+    credentials = _stored_credentials(gateway)
     for key, value in credentials.items():
         if isinstance(value, str):
             try:
@@ -76,13 +80,50 @@ def gateway_config(gateway: Gateway):
                          dict(gateway.settings or {}))
 
 
+def _require_callback_secrets(provider: str, credentials: dict) -> None:
+    """Refuse a gateway whose callbacks could not be authenticated (a secret missing or empty).
+
+    An `env:` reference counts only when its variable is set to something non-empty now:
+    an empty HMAC key would let anyone forge inbound messages and failure reports.
+    """
+    from app.channels.gateways import adapter_for
+
+    try:
+        adapter = adapter_for(provider)
+    except LookupError:
+        raise ApiError("invalid_field", f"No adapter speaks {provider!r}.",
+                       param="provider") from None
+    missing = []
+    for name in getattr(adapter, "callback_secrets", ()):
+        value = credentials.get(name)
+        try:
+            resolved = secretbox.resolve(value) if isinstance(value, str) else value
+        except secretbox.UnsetReference:
+            resolved = None
+        if not resolved:
+            missing.append(name)
+    if missing:
+        raise ApiError("invalid_field",
+                       f"A {provider} gateway needs a non-empty {', '.join(missing)} to "
+                       "verify its callbacks.", param="credentials")
+
+
 def set_status(gateway_id: str, status: str) -> Gateway | None:
-    """Enable or disable a gateway (operators); None when there is no such gateway."""
+    """Enable or disable a gateway (operators); None when there is no such gateway.
+
+    Enabling checks the callback secrets again: an `env:` variable may have been emptied.
+    """
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}")
     gateway = db.session.get(Gateway, gateway_id)
     if gateway is None:
         return None
+    if status == "active" and gateway.provider != SANDBOX_PROVIDER:
+        try:
+            credentials = _stored_credentials(gateway)
+        except CredentialsError as exc:
+            raise ApiError("invalid_field", str(exc), param="credentials") from None
+        _require_callback_secrets(gateway.provider, credentials)
     gateway.status = status
     tx.commit()
     return gateway
@@ -140,7 +181,8 @@ def add_gateway(channel: str, provider: str, name: str, *, partner_id: str | Non
     """Add a provider account for a channel: a partner's own, or platform-shared when no partner.
 
     The sandbox environment cannot get one: it always sends through the sandbox simulator,
-    so no sandbox message can ever reach a real provider.
+    so no sandbox message can ever reach a real provider. Every secret the provider's
+    callbacks are verified with must be given and non-empty.
     """
     if registry.get(channel) is None:
         raise ApiError("unknown_channel", f"{channel!r} is not one of the eleven channels.",
@@ -154,6 +196,7 @@ def add_gateway(channel: str, provider: str, name: str, *, partner_id: str | Non
                        param="environment" if environment == "sandbox" else "provider")
     if status not in STATUSES:
         raise ApiError("invalid_field", "`status` is `active` or `disabled`.", param="status")
+    _require_callback_secrets(provider, dict(credentials or {}))
     gateway = Gateway(
         partner_id=partner_id, environment=environment, channel=channel, provider=provider,
         name=name, base_url=base_url, settings=dict(settings or {}), status=status,

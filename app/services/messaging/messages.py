@@ -21,7 +21,7 @@ from app.money import format_price
 from app.services import tx
 from app.services.billing import wallet
 from app.services.inbox import contacts, conversations
-from app.services.messaging import delivery, templates
+from app.services.messaging import delivery, senders, templates
 from app.services.pagination import Page, compare_up_to_second, paginate
 
 
@@ -36,6 +36,8 @@ def send(partner_id: str, environment: str, payload: dict, *,
     """
     validated = validate_send(payload)
     channel = validated.channel.name
+    if validated.from_ is not None:
+        senders.require_verified(partner_id, channel, validated.from_)
     template_language = None
     variables = None
     if validated.template is not None:

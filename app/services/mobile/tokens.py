@@ -5,7 +5,9 @@ characters + the 6-character base62 CRC32 checksum of access keys, so a mistyped
 string is refused before any database work. Only their HMAC-SHA256 (with KEY_PEPPER) is
 stored. A sign-in starts a token family; a refresh consumes its pair (both tokens stop
 working) and issues the next; presenting a consumed refresh token again means it was copied,
-so the whole family is revoked (OAuth 2.0 Security BCP, refresh token rotation).
+so the whole family is revoked (OAuth 2.0 Security BCP, refresh token rotation). Refreshing
+slides the refresh token's expiry but never past the sign-in's absolute end
+(MOBILE_SESSION_MAX_SECONDS, 90 days by default), so a stolen family dies eventually.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -24,7 +26,7 @@ from app.extensions import db
 from app.models import MobileToken, Partner, PushToken, User
 from app.models.base import ENVIRONMENTS, isoformat, new_id, utcnow
 from app.services import tx
-from app.services.tenancy import users
+from app.services.tenancy import signin_backoff, users
 from app.services.tenancy.keys import BASE62, checksum, hash_key
 
 ACCESS_PREFIX = "mat_"
@@ -34,6 +36,7 @@ TOKEN_LENGTH = len(ACCESS_PREFIX) + RANDOM_LENGTH + 6
 MOBILE_ROLES = ("admin", "agent")
 ACCESS_SECONDS = 3600
 REFRESH_SECONDS = 30 * 24 * 3600
+SESSION_MAX_SECONDS = 90 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ def well_formed(token: str, prefix: str) -> bool:
     body = token[len(prefix):]
     if any(c not in BASE62 for c in body):
         return False
-    return hmac.compare_digest(checksum(body[:RANDOM_LENGTH]), body[RANDOM_LENGTH:])
+    return hmac.compare_digest(checksum(body[:RANDOM_LENGTH]).encode(),
+                               body[RANDOM_LENGTH:].encode())
 
 
 def _invalid(detail: str, keep_changes: bool = False) -> ApiError:
@@ -74,16 +78,22 @@ def access_seconds() -> int:
     return _seconds("MOBILE_ACCESS_TOKEN_SECONDS", ACCESS_SECONDS)
 
 
-def _issue(user: User, environment: str, family_id: str, user_agent: str | None
-           ) -> IssuedTokens:
+def _issue(user: User, environment: str, family_id: str, user_agent: str | None,
+           session_expires_at: datetime | None = None) -> IssuedTokens:
+    """A new pair of a family; a new family (sign-in) when no `session_expires_at` is given."""
     now = utcnow()
+    if session_expires_at is None:
+        session_expires_at = now + timedelta(
+            seconds=_seconds("MOBILE_SESSION_MAX_SECONDS", SESSION_MAX_SECONDS))
     access, refresh = generate(ACCESS_PREFIX), generate(REFRESH_PREFIX)
     record = MobileToken(
         partner_id=user.partner_id, environment=environment, user_id=user.id,
         family_id=family_id, access_hash=hash_key(access), refresh_hash=hash_key(refresh),
-        access_expires_at=now + timedelta(seconds=access_seconds()),
-        refresh_expires_at=now + timedelta(
+        access_expires_at=min(now + timedelta(seconds=access_seconds()), session_expires_at),
+        refresh_expires_at=min(now + timedelta(
             seconds=_seconds("MOBILE_REFRESH_TOKEN_SECONDS", REFRESH_SECONDS)),
+            session_expires_at),
+        session_expires_at=session_expires_at,
         user_agent=(user_agent or "")[:500] or None, created_at=now, updated_at=now,
     )
     db.session.add(record)
@@ -109,7 +119,12 @@ def sign_in(email: str, password: str, environment: str,
     if environment not in ENVIRONMENTS:
         raise ApiError("invalid_field", "`environment` must be live or sandbox.",
                        param="environment")
-    user = users.authenticate(email, password)
+    try:
+        user = users.authenticate(email, password)
+    except signin_backoff.Throttled as throttled:
+        raise ApiError("rate_limited", "Too many failed sign-ins on this account; wait "
+                       f"{throttled.retry_after} seconds.",
+                       headers={"Retry-After": str(throttled.retry_after)}) from None
     if user is None:
         raise _invalid("Email or password is incorrect.")
     _check_member(user)
@@ -156,11 +171,12 @@ def refresh(refresh_token: str, user_agent: str | None = None) -> IssuedTokens:
         raise _invalid("This refresh token was already used, so it may have been copied: "
                        "every token of this sign-in is now revoked. Sign in again.",
                        keep_changes=True)
-    if record.refresh_expires_at <= utcnow():
+    if min(record.refresh_expires_at, record.session_expires_at) <= utcnow():
         raise _invalid("This refresh token has expired; sign in again.")
     user = _check_member(db.session.get(User, record.user_id))
     record.consumed_at = utcnow()
-    issued = _issue(user, record.environment, record.family_id, user_agent)
+    issued = _issue(user, record.environment, record.family_id, user_agent,
+                    session_expires_at=record.session_expires_at)
     tx.commit()
     return issued
 

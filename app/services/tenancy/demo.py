@@ -69,8 +69,24 @@ def _key_file() -> str:
     return os.path.join(current_app.instance_path, "demo-sandbox-key.json")
 
 
+# The demo's logins have published passwords: only a laptop or a test run may create them.
+SEED_ENVIRONMENTS = ("development", "testing")
+
+
+class NotDevelopment(RuntimeError):
+    """Demo data (an operator with a known password) asked for outside development."""
+
+
 def seed() -> DemoSeed:
-    """Create the demo partner, logins, contacts and conversations once; return the logins."""
+    """Create the demo partner, logins, contacts and conversations once; return the logins.
+
+    Refused (NotDevelopment) unless the app runs in development (or tests): the demo
+    operator's password is in the docs, so in production it would be an open door.
+    """
+    env_name = current_app.config["ENV_NAME"]
+    if env_name not in SEED_ENVIRONMENTS:
+        raise NotDevelopment(f"demo data is for development only, and this app runs in "
+                             f"{env_name}; set SWITCHBOARD_ENV=development on a laptop")
     partner = db.session.scalar(select(Partner).where(Partner.name == DEMO_PARTNER))
     created = partner is None
     if created:

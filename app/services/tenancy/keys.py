@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
+from app.database import writes
 from app.extensions import db
 from app.models import AccessKey
 from app.models.base import utcnow
@@ -22,6 +23,8 @@ PREFIXES = {"live": "ak_live_", "sandbox": "ak_test_"}
 RANDOM_LENGTH = 30
 CHECKSUM_LENGTH = 6
 KEY_LENGTH = len("ak_live_") + RANDOM_LENGTH + CHECKSUM_LENGTH
+# `last_used_at` is kept to this resolution, so a busy key costs one write a minute.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class KeyFormatError(ValueError):
@@ -66,7 +69,7 @@ def parse(key: str) -> str:
     if any(c not in BASE62 for c in body):
         raise KeyFormatError("not base62")
     random_part, check = body[:RANDOM_LENGTH], body[RANDOM_LENGTH:]
-    if not hmac.compare_digest(checksum(random_part), check):
+    if not hmac.compare_digest(checksum(random_part).encode(), check.encode()):
         raise KeyFormatError("bad checksum")
     return environment
 
@@ -120,6 +123,24 @@ def authenticate(plaintext: str) -> AccessKey:
     return record
 
 
+def touch(record: AccessKey, now: datetime | None = None) -> None:
+    """Note that a key was used: at most one write per key per LAST_USED_RESOLUTION.
+
+    Most calls find `last_used_at` fresh and write nothing. Otherwise one conditional UPDATE
+    on a connection of its own (its own short write transaction, so the caller's read
+    stays a read): of many concurrent calls, at most one changes the row.
+    """
+    now = now or utcnow()
+    stale = now - LAST_USED_RESOLUTION
+    if record.last_used_at is not None and record.last_used_at > stale:
+        return
+    with writes(), db.engine.begin() as conn:
+        conn.execute(update(AccessKey).where(
+            AccessKey.id == record.id,
+            or_(AccessKey.last_used_at.is_(None), AccessKey.last_used_at <= stale))
+            .values(last_used_at=now))
+
+
 def is_usable(record: AccessKey, now: datetime | None = None) -> bool:
     """A key works until revoked, or until the overlap of a roll has run out."""
     now = now or utcnow()
@@ -150,6 +171,9 @@ def roll(key_id: str, partner_id: str, overlap: timedelta) -> IssuedKey | None:
     if old is None or not is_usable(old):
         return None
     issued = create(partner_id, old.environment, name=old.name, rolled_from_id=old.id)
-    old.expires_at = utcnow() + overlap
+    ends = utcnow() + overlap
+    # Rolling again during an overlap may shorten it, never lengthen it: a stolen key
+    # being rolled away must not win itself more time.
+    old.expires_at = ends if old.expires_at is None else min(old.expires_at, ends)
     tx.commit()
     return issued

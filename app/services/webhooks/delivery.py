@@ -7,6 +7,10 @@ delivery is `pending` until an attempt succeeds (`succeeded`) or the schedule en
 (`failed`). An attempt claims the delivery with one atomic UPDATE that sets a lease
 (`next_attempt_at`) and counts the attempt, so no two workers send it at once; a worker
 killed mid-attempt leaves the lease to expire and the sweeper enqueues it again.
+The same transaction leases the endpoint (`busy_until`): at most one attempt is in flight
+per endpoint, and a delivery that finds its endpoint busy waits for the lease to end
+without counting an attempt. The attempt's HTTP exchange has a wall-clock deadline below
+the job timeout, and the job timeout is below the lease (`attempt_deadline`).
 Replays and redeliveries (`webhook_log`) are new deliveries of the same event.
 """
 
@@ -24,7 +28,7 @@ from app.extensions import db
 from app.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
 from app.services import tx
-from app.services.queue import enqueue_quietly
+from app.services.queue import enqueue_quietly, lease_job_timeout
 from app.services.webhooks import endpoints as webhooks
 from app.services.webhooks import sender as webhook_sender
 
@@ -35,9 +39,24 @@ SWEEP_LIMIT = 500
 # --- scheduling ----------------------------------------------------------------------------
 
 
+def _lease_seconds() -> int:
+    return int(current_app.config["WEBHOOK_LEASE_SECONDS"])
+
+
 def schedule_delivery(delivery_id: str, delay: float = 0) -> None:
     """Enqueue an attempt after `delay` seconds (a lost enqueue is left to the sweeper)."""
-    enqueue_quietly("jobs.webhooks.deliver", delivery_id, queue="webhooks", delay_seconds=delay)
+    enqueue_quietly("jobs.webhooks.deliver", delivery_id, queue="webhooks", delay_seconds=delay,
+                    job_timeout=lease_job_timeout(_lease_seconds()))
+
+
+def attempt_deadline() -> float:
+    """Seconds the whole HTTP exchange of one attempt may take, start to last byte read.
+
+    WEBHOOK_TIMEOUT_SECONDS, but never beyond four fifths of the job timeout (itself below
+    the lease), which leaves the attempt time to record its outcome.
+    """
+    return min(float(current_app.config["WEBHOOK_TIMEOUT_SECONDS"]),
+               lease_job_timeout(_lease_seconds()) * 0.8)
 
 
 def retry_delays() -> tuple[float, ...]:
@@ -93,26 +112,36 @@ class Claimed:
     message_id: str
     payload: str
     secrets: list[str]
+    endpoint_id: str
+    lease_end: datetime
 
 
 def claim(delivery_id: str) -> Claimed | None:
     """Take a due delivery for one attempt, or None (done, leased, or not yet due)."""
     now = utcnow()
-    lease = timedelta(seconds=int(current_app.config["WEBHOOK_LEASE_SECONDS"]))
+    lease_end = now + timedelta(seconds=_lease_seconds())
+    endpoint_id = db.session.scalar(select(WebhookDelivery.endpoint_id).where(
+        WebhookDelivery.id == delivery_id))
+    if endpoint_id is None:
+        tx.commit()
+        return None
+    if not _lease_endpoint(endpoint_id, now, lease_end):
+        return _wait_for_endpoint(delivery_id, endpoint_id, now)
     claimed = db.session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
                or_(WebhookDelivery.next_attempt_at.is_(None),
                    WebhookDelivery.next_attempt_at <= now))
-        .values(next_attempt_at=now + lease, attempt_count=WebhookDelivery.attempt_count + 1)
+        .values(next_attempt_at=lease_end, attempt_count=WebhookDelivery.attempt_count + 1)
         .execution_options(synchronize_session=False)).rowcount
     if not claimed:
-        tx.commit()
+        db.session.rollback()  # the endpoint's lease too: nothing will be sent
         return None
     delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
-    endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
+    endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id, populate_existing=True)
     if endpoint.status != "enabled":
         delivery.attempt_count -= 1  # nothing was sent
+        endpoint.busy_until = None
         _finish(delivery, "failed", "The endpoint is disabled.")
         tx.commit()
         return None
@@ -120,15 +149,74 @@ def claim(delivery_id: str) -> Claimed | None:
         secrets = webhooks.signing_secrets(endpoint, now)
     except InvalidToken:  # retrying cannot help until the configured keys are fixed
         delivery.attempt_count -= 1  # nothing was sent
+        endpoint.busy_until = None
         _finish(delivery, "failed", "The endpoint's secret does not decrypt with the "
                 "configured keys (was SECRET_KEY or GATEWAY_CREDENTIALS_KEY changed?).")
         tx.commit()
         return None
     event = db.session.get(Event, delivery.event_id)
     work = Claimed(delivery.id, delivery.attempt_count, endpoint.url, event.id,
-                   webhook_sender.body(event), secrets)
+                   webhook_sender.body(event), secrets, endpoint.id, lease_end)
     tx.commit()  # hold no lock while the endpoint answers
     return work
+
+
+def _lease_endpoint(endpoint_id: str, now: datetime, lease_end: datetime) -> bool:
+    """Take the endpoint's one in-flight slot until `lease_end` (one UPDATE), or False."""
+    return bool(db.session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id,
+               or_(WebhookEndpoint.busy_until.is_(None), WebhookEndpoint.busy_until <= now))
+        .values(busy_until=lease_end)
+        .execution_options(synchronize_session=False)).rowcount)
+
+
+def _wait_for_endpoint(delivery_id: str, endpoint_id: str, now: datetime) -> None:
+    """Another attempt to this endpoint is in flight: try again when its lease ends.
+
+    No attempt is counted. The delivery's due time moves to the end of that lease, so the
+    sweeper also leaves it alone until then.
+    """
+    busy_until = db.session.scalar(select(WebhookEndpoint.busy_until).where(
+        WebhookEndpoint.id == endpoint_id)) or now
+    moved = db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
+               or_(WebhookDelivery.next_attempt_at.is_(None),
+                   WebhookDelivery.next_attempt_at <= now))
+        .values(next_attempt_at=busy_until)
+        .execution_options(synchronize_session=False)).rowcount
+    tx.commit()
+    if moved:
+        schedule_delivery(delivery_id, max(0.0, (busy_until - now).total_seconds()) + 0.5)
+    return None
+
+
+def _release_endpoint(work: Claimed) -> None:
+    """End this attempt's lease on its endpoint, unless a later attempt holds it now, and
+    wake the delivery that waited longest for it (so a quick endpoint is not kept waiting
+    for the whole lease; the others follow one by one, each woken by the previous)."""
+    db.session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == work.endpoint_id,
+               WebhookEndpoint.busy_until <= work.lease_end)
+        .values(busy_until=None)
+        .execution_options(synchronize_session=False))
+    now = utcnow()
+    waiting = db.session.scalar(
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.endpoint_id == work.endpoint_id,
+               WebhookDelivery.status == "pending", WebhookDelivery.id != work.delivery_id,
+               # due already, or parked until this very lease ends (`_wait_for_endpoint`)
+               or_(WebhookDelivery.next_attempt_at <= now,
+                   WebhookDelivery.next_attempt_at.between(
+                       work.lease_end - timedelta(seconds=1), work.lease_end)))
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(1))
+    if waiting is not None:
+        db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == waiting)
+                           .values(next_attempt_at=now)
+                           .execution_options(synchronize_session=False))
+        tx.after_commit(lambda: schedule_delivery(waiting))
 
 
 def attempt(delivery_id: str) -> str:
@@ -136,12 +224,14 @@ def attempt(delivery_id: str) -> str:
     work = claim(delivery_id)
     if work is None:
         return "skipped"
-    outcome = webhook_sender.post(work.url, work.message_id, work.payload, work.secrets)
+    outcome = webhook_sender.post(work.url, work.message_id, work.payload, work.secrets,
+                                  deadline=attempt_deadline())
     return record(work, outcome)
 
 
 def record(work: Claimed, outcome: webhook_sender.Outcome) -> str:
     """Log the attempt and decide what follows: done, retry later, failed or disabled."""
+    _release_endpoint(work)
     delivery = db.session.get(WebhookDelivery, work.delivery_id, with_for_update=True,
                               populate_existing=True)
     if delivery is None:

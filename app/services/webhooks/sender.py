@@ -8,8 +8,11 @@ never followed; only a 2xx answer is a success.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -62,27 +65,55 @@ def signed_headers(message_id: str, payload: str, secrets: list[str],
             "user-agent": USER_AGENT}
 
 
-def post(url: str, message_id: str, payload: str, secrets: list[str]) -> Outcome:
-    """Check the URL, then POST the signed payload to the checked address."""
+def post(url: str, message_id: str, payload: str, secrets: list[str],
+         deadline: float | None = None) -> Outcome:
+    """Check the URL, then POST the signed payload to the checked address.
+
+    `deadline` (seconds; WEBHOOK_TIMEOUT_SECONDS by default) bounds the whole exchange by
+    the wall clock: connecting, sending, the status line and headers, and the excerpt. A
+    per-read timeout alone lets a receiver that trickles a byte at a time hold the attempt
+    for as long as it likes.
+    """
     try:
         target = ssrf.check_url(url)
     except ssrf.UnsafeUrl as exc:
+        current_app.logger.warning("webhook %s refused: %s", message_id, exc.reason)
         return Outcome(None, None, None, f"refused: the URL {exc}")
     request_url, host_header, extensions = ssrf.pinned(target)
     headers = signed_headers(message_id, payload, secrets) | host_header
-    timeout = float(current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
+    if deadline is None:
+        deadline = float(current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
     started = time.perf_counter()
     try:
-        with (httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
-                           verify=tls_context()) as client,
-              client.stream("POST", request_url, content=payload.encode("ascii"),
-                            headers=headers, extensions=extensions) as response):
-            latency = _ms(started)
-            excerpt = _excerpt(response)
-    except httpx.TimeoutException:
-        return Outcome(None, _ms(started), None, f"timed out after {timeout:g} s")
+        return _run_to_completion(functools.partial(
+            _exchange, request_url, payload, headers, extensions, deadline, started))
+    except (TimeoutError, httpx.TimeoutException):
+        return Outcome(None, _ms(started), None, f"timed out after {deadline:g} s")
     except httpx.HTTPError as exc:
         return Outcome(None, _ms(started), None, f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _run_to_completion(make_coroutine):
+    """Run a coroutine to its end from synchronous code, also when a loop already runs here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    # Inside a running loop (a test driver's, say) asyncio.run refuses: use a thread's own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
+async def _exchange(request_url, payload: str, headers: dict, extensions: dict,
+                    deadline: float, started: float) -> Outcome:
+    """The POST and the first KB of its answer, cancelled as a whole at the deadline."""
+    async with asyncio.timeout(deadline), httpx.AsyncClient(
+            timeout=deadline, follow_redirects=False, trust_env=False,
+            verify=tls_context()) as client, \
+            client.stream("POST", request_url, content=payload.encode("ascii"),
+                          headers=headers, extensions=extensions) as response:
+        latency = _ms(started)
+        excerpt = await _excerpt(response)
     code = response.status_code
     error = None
     if 300 <= code < 400:
@@ -98,11 +129,11 @@ def _ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
 
 
-def _excerpt(response: httpx.Response) -> str | None:
+async def _excerpt(response: httpx.Response) -> str | None:
     """The first KB of the answer, read no further than that."""
     raw = b""
     try:
-        for chunk in response.iter_bytes():
+        async for chunk in response.aiter_bytes():
             raw += chunk
             if len(raw) >= EXCERPT_BYTES:
                 break

@@ -2,9 +2,14 @@
 
 A webhook URL is the partner's to choose, so it could name our own network: the cloud
 metadata service, a database, an admin port on localhost. A URL passes only when it uses
-https (http when `WEBHOOK_ALLOW_HTTP` is set, for tests), carries no credentials, and every
-address its host resolves to (all A and AAAA records) is a public internet address, unless
-the address is inside `WEBHOOK_ALLOWED_NETWORKS` (comma-separated CIDRs).
+https (http when `WEBHOOK_ALLOW_HTTP` is set, for tests), carries no credentials, names a
+port of `WEBHOOK_ALLOWED_PORTS` (443 and 8443 by default; `*` for any), and every address
+its host resolves to (all A and AAAA records) is a public internet address, unless the
+address is inside `WEBHOOK_ALLOWED_NETWORKS` (comma-separated CIDRs).
+
+A refusal never tells the partner what our resolver answered (an internal name's address,
+or whether it exists at all): the message is the same generic one, and the precise reason
+is kept on the exception (`reason`) for our own logs.
 
 The check runs when an endpoint is created or changed and again before every attempt, and
 the attempt then connects to the very address that was checked (`pinned()`), so a DNS
@@ -25,8 +30,19 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
+# The one answer for an unresolvable host or a non-public address: no DNS answer leaks out.
+NOT_PUBLIC = "must name a host that resolves only to public internet addresses"
+
+
 class UnsafeUrl(ValueError):
-    """The URL may not be called; the message says why, in terms a partner can act on."""
+    """The URL may not be called; the message says why, in terms a partner can act on.
+
+    `reason` carries the detail for our logs only (it may name internal addresses).
+    """
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 @dataclass(frozen=True)
@@ -42,25 +58,31 @@ def check_url(url: str) -> Target:
     """Parse, resolve and check a webhook URL; raise UnsafeUrl when it may not be called."""
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise UnsafeUrl(f"is not a valid URL ({exc})") from None
+        # `.host` decodes an `xn--` label: an invalid one raises idna's UnicodeError here.
+        has_host = bool(parsed.host)
+        host = parsed.raw_host.decode("ascii")
+    except (httpx.InvalidURL, TypeError, ValueError, UnicodeError):  # UnicodeError: bad IDNA
+        raise UnsafeUrl("is not a valid URL (check the host name)") from None
     allowed_schemes = ("https", "http") if current_app.config["WEBHOOK_ALLOW_HTTP"] else (
         "https",)
     if parsed.scheme not in allowed_schemes:
         raise UnsafeUrl("must use https")
-    if not parsed.host:
+    if not has_host:
         raise UnsafeUrl("has no host")
     if parsed.userinfo:
         raise UnsafeUrl("must not contain a user name or password")
-    host = parsed.raw_host.decode("ascii")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    ports = allowed_ports()
+    if ports is not None and parsed.scheme == "http":
+        ports = ports | {80}  # plain http exists for local tests only (WEBHOOK_ALLOW_HTTP)
+    if ports is not None and port not in ports:
+        raise UnsafeUrl("must use port " + " or ".join(str(p) for p in sorted(ports)))
     addresses = resolve(host, port)
     allowed = allowed_networks()
     for address in addresses:
         reason = forbidden_reason(address)
         if reason and not any(address in network for network in allowed):
-            raise UnsafeUrl(f"resolves to {address}, {reason}; only public internet "
-                            "addresses are allowed")
+            raise UnsafeUrl(NOT_PUBLIC, reason=f"{host} resolves to {address}, {reason}")
     return Target(url, host, tuple(str(a) for a in addresses))
 
 
@@ -73,11 +95,11 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise UnsafeUrl(f"host {host} does not resolve") from None
+        raise UnsafeUrl(NOT_PUBLIC, reason=f"host {host} does not resolve") from None
     addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0])
                                    for info in infos))
     if not addresses:
-        raise UnsafeUrl(f"host {host} does not resolve")
+        raise UnsafeUrl(NOT_PUBLIC, reason=f"host {host} does not resolve")
     return addresses
 
 
@@ -90,11 +112,14 @@ def forbidden_reason(address: IPAddress) -> str | None:
             return f"which embeds {embedded}, {reason}" if reason else None
     for flag, reason in (("is_loopback", "a loopback address"),
                          ("is_link_local", "a link-local address"),
+                         # fec0::/10, deprecated (RFC 3879) yet still routed inside some
+                         # networks; Python counts it as global.
+                         ("is_site_local", "a site-local address"),
                          ("is_multicast", "a multicast address"),
                          ("is_unspecified", "an unspecified address"),
                          ("is_reserved", "a reserved address"),
                          ("is_private", "a private address")):
-        if getattr(address, flag):
+        if getattr(address, flag, False):  # is_site_local: IPv6 only
             return reason
     if not address.is_global:
         return "not a public address"
@@ -116,6 +141,12 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
 def allowed_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     """The networks of `WEBHOOK_ALLOWED_NETWORKS` (for tests and on-premises receivers)."""
     return current_app.config["WEBHOOK_ALLOWED_NETWORKS"]
+
+
+def allowed_ports() -> frozenset[int] | None:
+    """The ports of `WEBHOOK_ALLOWED_PORTS`, or None when it is `*` (any port)."""
+    ports = current_app.config["WEBHOOK_ALLOWED_PORTS"]
+    return None if ports is None else frozenset(ports)
 
 
 def pinned(target: Target) -> tuple[httpx.URL, dict[str, str], dict]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 
 
 def _hmac(key: str, data: bytes, digest) -> bytes:
@@ -43,6 +44,10 @@ def twilio(auth_token: str, url: str, params: dict[str, str]) -> str:
     return base64.b64encode(_hmac(auth_token, signed.encode(), hashlib.sha1)).decode()
 
 
-def switchboard(secret: str, body: bytes) -> str:
-    """Our `X-Switchboard-Signature` (web chat, email notices): `sha256=` + hex HMAC-SHA256."""
-    return "sha256=" + _hmac(secret, body, hashlib.sha256).hex()
+def switchboard(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """Our hook headers (web chat, email notices): `X-Switchboard-Timestamp` (Unix seconds)
+    and `X-Switchboard-Signature`: `sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>`."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signed = str(timestamp).encode() + b"." + body
+    return {"X-Switchboard-Timestamp": str(timestamp),
+            "X-Switchboard-Signature": "sha256=" + _hmac(secret, signed, hashlib.sha256).hex()}

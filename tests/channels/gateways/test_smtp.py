@@ -162,13 +162,14 @@ def _send_email(tenant, **extra):
     return sent.json["id"]
 
 
-def _notice(client, gateway_id, payload, secret=SECRET, header=None):
+def _notice(client, gateway_id, payload, secret=SECRET, header=None, timestamp=None):
     body = json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
     if header is not None:
+        headers.update(_signing.switchboard("unused", body))
         headers["X-Switchboard-Signature"] = header
     elif secret is not None:
-        headers["X-Switchboard-Signature"] = _signing.switchboard(secret, body)
+        headers.update(_signing.switchboard(secret, body, timestamp))
     return client.post(f"/hooks/{gateway_id}", data=body, headers=headers)
 
 
@@ -379,8 +380,8 @@ def test_forged_or_missing_signature_is_401_and_changes_nothing(app, client, ten
 
 def test_parse_callback_raises_invalid_signature_for_another_secret(app):
     body = json.dumps({"message_id": "<x@y>", "type": "bounce"}).encode()
-    with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers={
-            "X-Switchboard-Signature": _signing.switchboard("another-secret", body)}):
+    with app.test_request_context("/hooks/gw_test", method="POST", data=body,
+                                  headers=_signing.switchboard("another-secret", body)):
         from flask import request
 
         with pytest.raises(InvalidSignature):

@@ -12,7 +12,7 @@ from werkzeug import Response
 
 from app.channels.gateways.twilio import signature
 from app.extensions import db
-from app.models import Contact, Event, Message, MessageEvent
+from app.models import Contact, Event, Gateway, Message, MessageEvent
 from app.services.messaging import gateways
 from tests.channels.gateways import _signing
 
@@ -245,3 +245,25 @@ def test_non_ascii_signature_is_401_not_a_crash(client, twilio):
     response = client.post(f"/hooks/{twilio}", data={"MessageSid": "SMx"},
                            headers={"X-Twilio-Signature": "sïgnature"})
     assert response.status_code == 401 and response.json["code"] == "invalid_signature"
+
+
+@pytest.mark.parametrize("stored_token", ["", "env:TWILIO_EMPTY_TOKEN"])
+def test_callbacks_are_refused_when_the_auth_token_is_empty(app, client, tenant, monkeypatch,
+                                                            stored_token):
+    """A forger signing with an empty key must not get an inbound message (or a refund) in."""
+    monkeypatch.setenv("TWILIO_EMPTY_TOKEN", "")
+    with app.app_context():  # a row from before add_gateway refused empty secrets
+        gateway = Gateway(partner_id=tenant.partner_id, environment="live", channel="sms",
+                          provider="twilio", name="Legacy", settings={}, status="active",
+                          credentials_encrypted=gateways.encrypt_credentials(
+                              {"account_sid": ACCOUNT, "auth_token": stored_token}))
+        db.session.add(gateway)
+        db.session.commit()
+        gateway_id = gateway.id
+    forged = {"MessageSid": "SMforged", "From": "+15557654321", "To": "+15550001111",
+              "Body": "wire the money", "SmsStatus": "received"}
+    answer = _callback(app, client, gateway_id, forged, token="")
+    assert answer.status_code == 401 and answer.json["code"] == "invalid_signature"
+    with app.app_context():
+        assert db.session.query(Message).count() == 0
+        assert db.session.query(Contact).count() == 0

@@ -4,13 +4,16 @@ the widget's backend to `/hooks/<gateway_id>` signed with the gateway's webhook 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import time
 
 import pytest
 from sqlalchemy import select
 
 from app.channels.gateways import InvalidSignature
-from app.channels.gateways.webchat import WebchatAdapter
+from app.channels.gateways.webchat import REPLAY_WINDOW_SECONDS, WebchatAdapter
 from app.extensions import db
 from app.models import Contact, Conversation, Message, MessageEvent
 from app.services.messaging import gateways
@@ -34,13 +37,14 @@ def webchat(app, tenant):
     return _add_gateway(app, tenant.partner_id)
 
 
-def _post(client, gateway_id, payload, secret=SECRET, header=None, raw=None):
+def _post(client, gateway_id, payload, secret=SECRET, header=None, raw=None, timestamp=None):
     body = raw if raw is not None else json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
     if header is not None:
+        headers.update(_signing.switchboard("unused", body))
         headers["X-Switchboard-Signature"] = header
     elif secret is not None:
-        headers["X-Switchboard-Signature"] = _signing.switchboard(secret, body)
+        headers.update(_signing.switchboard(secret, body, timestamp))
     return client.post(f"/hooks/{gateway_id}", data=body, headers=headers)
 
 
@@ -134,7 +138,7 @@ def test_forged_or_missing_signature_is_401_and_records_nothing(app, client, web
 
 def test_a_gateway_without_a_webhook_secret_trusts_no_callback(app):
     body = b'{"type": "read", "message_id": "msg_x"}'
-    headers = {"X-Switchboard-Signature": _signing.switchboard("", body)}
+    headers = _signing.switchboard("", body)
     with app.test_request_context("/hooks/gw_test", method="POST", data=body, headers=headers):
         from flask import request
 
@@ -159,3 +163,29 @@ def test_a_signed_but_malformed_callback_is_422_naming_the_field(app, client, we
 def test_a_signed_body_that_is_not_json_is_400(client, webchat):
     response = _post(client, webchat, None, raw=b"not json")
     assert response.status_code == 400 and response.json["code"] == "invalid_json"
+
+
+def test_a_callback_outside_the_replay_window_is_refused(app, client, webchat):
+    """A captured, correctly signed callback cannot be played again later."""
+    payload = {"type": "message", "visitor_id": VISITOR, "text": "Hi", "id": "wc_replay"}
+    stale = int(time.time()) - REPLAY_WINDOW_SECONDS - 60
+    for timestamp in (stale, int(time.time()) + REPLAY_WINDOW_SECONDS + 60):
+        response = _post(client, webchat, payload, timestamp=timestamp)
+        assert response.status_code == 401 and response.json["code"] == "invalid_signature"
+    with app.app_context():
+        assert db.session.query(Message).count() == 0
+    assert _post(client, webchat, payload).status_code == 200
+
+
+def test_the_timestamp_is_signed_and_required(client, webchat):
+    body = json.dumps({"type": "read", "message_id": "msg_x"}).encode()
+    old = int(time.time()) - 3600
+    moved = _signing.switchboard(SECRET, body, old) | {
+        "X-Switchboard-Timestamp": str(int(time.time()))}
+    # The scheme before timestamps: the body alone, signed. It could be replayed forever.
+    legacy = {"X-Switchboard-Signature": "sha256=" + hmac.new(
+        SECRET.encode(), body, hashlib.sha256).hexdigest()}
+    for headers in (moved, legacy):
+        response = client.post(f"/hooks/{webchat}", data=body,
+                               headers={"Content-Type": "application/json", **headers})
+        assert response.status_code == 401 and response.json["code"] == "invalid_signature"
