@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import http.server
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -50,7 +51,8 @@ def settings() -> dict[str, str]:
     """The environment of the benchmark's app and worker processes."""
     env = {"SWITCHBOARD_ENV": "production", "SECRET_KEY": "b" * 40, "KEY_PEPPER": "p" * 40,
            "SANDBOX_RECEIPT_DELAY": "0", "WEBHOOK_ALLOW_HTTP": "1",
-           "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8", "WEBHOOK_ALLOWED_PORTS": "1-65535",
+           "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8", "WEBHOOK_ALLOWED_PORTS": "*",
+           "GATEWAY_CREDENTIALS_KEY": secrets.token_urlsafe(32),
            "RATE_LIMIT_SANDBOX": "100000000",
            # Messages other benchmarks left queued stay out of this one's way.
            "STALE_QUEUED_SECONDS": "3600"}
