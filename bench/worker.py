@@ -105,11 +105,15 @@ def dispatch_rate(app, messages: int, workers: int, env: dict) -> tuple[float, f
         db.session.remove()
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"]
     started = time.perf_counter()
+    delivered = 0
     procs = [subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
              for _ in range(workers)]
     peak = 0.0
+    deadline = time.monotonic() + 600
     while True:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {delivered} of {messages} messages delivered in 600 s")
         peak = max([peak, *(rss_mb(p.pid) for p in procs)])
         with app.app_context():
             delivered = db.session.scalar(select(func.count(Message.id)).where(
