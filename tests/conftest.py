@@ -18,6 +18,7 @@ from app import create_app
 from app.database import sqlalchemy_url
 from app.extensions import db, redis_connection
 from jobs.worker import run_worker
+from tests.browser import chromium  # noqa: F401 - the session's browser, a fixture
 from tests.factories import ApiClient, make_partner
 
 # Shared test helper modules (imported by tests, after this conftest): pytest explains their

@@ -1,14 +1,7 @@
-"""Debian's Chromium driven by Playwright, and the built site served over HTTP for it.
-
-A test tool's own browser download cannot work here: Playwright launches /usr/bin/chromium.
-Skipped only where Chromium is not installed outside CI; in CI (`CI=true`) a missing
-Chromium fails the test (.ci/run installs it).
-"""
+"""The built site served over HTTP for the session's Chromium (tests/browser.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -16,22 +9,7 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
-
-def chromium_path() -> str:
-    """Debian's Chromium, or skip (fail in CI) where it is not installed."""
-    found = shutil.which("chromium") or next(
-        (path for path in ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-         if Path(path).is_file()), None)
-    if found is None:
-        message = "Chromium is not installed (apt-get install -y --no-install-recommends chromium)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message + "; CI must run this test")
-        pytest.skip(message)
-    return found
+from tests.browser import CHROMIUM_ARGS, chromium_path  # noqa: F401 - used by docs tests
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -52,13 +30,6 @@ def serve(folder: Path):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """A headless Debian Chromium for the session."""
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+def browser(chromium):
+    """The session's Chromium (tests/browser.py)."""
+    return chromium

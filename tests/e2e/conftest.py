@@ -4,7 +4,6 @@ driven by Playwright in Debian's Chromium (no browser download: `executable_path
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -19,29 +18,12 @@ from tests.jobs._workers import worker_env
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 
 
 def _missing(what: str) -> None:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"{what}; CI must run the browser tests")
     pytest.skip(what)
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium under Playwright, headless."""
-    executable = os.environ.get("CHROMIUM") or shutil.which("chromium")
-    if executable is None:
-        _missing("Debian's chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
