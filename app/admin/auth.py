@@ -14,6 +14,9 @@ from app.models import ENVIRONMENTS
 from app.services.tenancy import users
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
+CONSOLE_PAGES = ("/admin/keys", "/admin/webhooks", "/admin/wallet", "/admin/usage",
+                 "/admin/templates", "/admin/contacts", "/admin/canned", "/admin/team",
+                 "/admin/audit")
 
 
 class LoginForm(FlaskForm):
@@ -52,8 +55,13 @@ def logout():
 @bp.post("/environment")
 @login_required
 def switch_environment():
-    """Work in live or sandbox from now on (POST with CSRF); back to the inbox."""
+    """Work in live or sandbox from now on (POST with CSRF); back to the page (`next`, a
+    console page) or to the inbox."""
     chosen = request.form.get("environment")
     if chosen in ENVIRONMENTS:
         session["environment"] = chosen
-    return redirect(url_for("admin_inbox.index"), code=303)
+    target = request.form.get("next", "")
+    # Back to a list page only (an object of one environment is not in the other).
+    if target not in CONSOLE_PAGES:
+        target = url_for("admin_inbox.index")
+    return redirect(target, code=303)

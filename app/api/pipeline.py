@@ -53,6 +53,10 @@ class EndpointSpec:
     # The admin UI's presentation of a 2xx answer (the HTML fragment htmx swaps in); with
     # it, forms may post the endpoint without JavaScript too (see app.api.negotiation).
     html: Callable[[Principal, Response], Response] | None = None
+    # Fields of the answer that carry a secret shown once (a new key, a signing secret):
+    # the stored idempotent response has them emptied, so a replay never shows them again
+    # and the secret is never kept in the database.
+    secret_fields: tuple[str, ...] = ()
 
 
 @dataclass
@@ -74,7 +78,8 @@ class Surface:
                  status: int = 200, errors: tuple[str, ...] = (),
                  finish: Callable[[Principal, Response], Response] | None = None,
                  public: bool = False, headers: dict[str, str] | None = None,
-                 html: Callable[[Principal, Response], Response] | None = None):
+                 html: Callable[[Principal, Response], Response] | None = None,
+                 secret_fields: tuple[str, ...] = ()):
         """Register `handler(principal, [body], [query], **view_args)` behind the pipeline.
 
         The handler returns a JSON-able dict (sent with `status`), a `(dict, status)` pair
@@ -85,7 +90,7 @@ class Surface:
             spec = EndpointSpec(method, (self.bp.url_prefix or "") + rule, summary, tags, body,
                                 query, response, status, errors,
                                 (handler.__doc__ or "").strip(), finish, public,
-                                tuple((headers or {}).items()), html)
+                                tuple((headers or {}).items()), html, secret_fields)
             self.endpoints.append(spec)
 
             @functools.wraps(handler)
@@ -123,8 +128,8 @@ class Surface:
                 raw = ((negotiation.form_body() or validation.NO_BODY) if form
                        else validation.raw_json_body())
             call = functools.partial(_call_handler, spec, handler, principal, raw, view_args)
-            if key:
-                response = _idempotent(principal, key, raw, call)
+            if key and principal.partner_id:
+                response = _idempotent(principal, key, raw, call, spec.secret_fields)
             elif mutating:
                 response = _once(call)
             else:
@@ -173,7 +178,8 @@ def _once(call: Callable[[], Response]) -> Response:
         return call()
 
 
-def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response]) -> Response:
+def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response],
+                secret_fields: tuple[str, ...] = ()) -> Response:
     fingerprint = idempotency.fingerprint(
         request, raw if validation.has_body(raw) else None)
     lock = idempotency.InFlightLock(principal, key)
@@ -188,7 +194,8 @@ def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response
                 if 200 <= response.status_code < 300:
                     stored_responses.store(principal.partner_id, principal.environment, key,
                                            fingerprint, response.status_code,
-                                           dict(response.headers), response.get_data())
+                                           dict(response.headers),
+                                           _without_secrets(response, secret_fields))
                 return response
         except IntegrityError as exc:
             if not _is_idempotency_conflict(exc):
@@ -201,6 +208,14 @@ def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response
             return _replay(stored, fingerprint)
     finally:
         lock.release()
+
+
+def _without_secrets(response: Response, fields: tuple[str, ...]) -> bytes:
+    body = response.get_data()
+    if not fields:
+        return body
+    data = json.loads(body)
+    return json.dumps({k: (None if k in fields else v) for k, v in data.items()}).encode()
 
 
 def _is_idempotency_conflict(exc: IntegrityError) -> bool:

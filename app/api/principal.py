@@ -11,7 +11,8 @@ MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 class Principal:
     """A partner acting in one environment, through an actor (a key, a user, a device)."""
 
-    partner_id: str
+    # None for an operator's call that concerns no one partner (platform settings).
+    partner_id: str | None
     environment: str
     actor: str  # key_..., usr_...
     surface: str  # v1 | mobile | internal

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import select
+
 from app.extensions import db
 from app.models import AuditLog
+from app.services.pagination import Page, paginate
 
 
 def record(*, request_id: str, surface: str, method: str, path: str, status: int,
@@ -20,3 +25,23 @@ def record(*, request_id: str, surface: str, method: str, path: str, status: int
         user_agent=(user_agent or "")[:500] or None, latency_ms=latency_ms,
     ))
     db.session.commit()
+
+
+def page(partner_id: str, *, actor: str | None = None, surface: str | None = None,
+         q: str | None = None, since: datetime | None = None, until: datetime | None = None,
+         errors_only: bool = False, cursor: str | None = None, limit: int = 50) -> Page:
+    """One page of a partner's audit log, newest first (both environments)."""
+    statement = select(AuditLog).where(AuditLog.partner_id == partner_id)
+    if actor:
+        statement = statement.where(AuditLog.actor == actor)
+    if surface:
+        statement = statement.where(AuditLog.surface == surface)
+    if q:
+        statement = statement.where(AuditLog.path.contains(q, autoescape=True))
+    if since is not None:
+        statement = statement.where(AuditLog.created_at >= since)
+    if until is not None:
+        statement = statement.where(AuditLog.created_at < until)
+    if errors_only:
+        statement = statement.where(AuditLog.status >= 400)
+    return paginate(statement, AuditLog.id, limit, cursor)

@@ -70,7 +70,8 @@ def _delivery_to_api(delivery: WebhookDelivery, event_type: str | None,
     }
 
 
-def _enabled(endpoint: WebhookEndpoint) -> WebhookEndpoint:
+def enabled(endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """The endpoint, if it is enabled; 409 otherwise (nothing is sent to a disabled one)."""
     if endpoint.status != "enabled":
         raise ApiError("conflict", f"Webhook endpoint {endpoint.id} is disabled; enable it "
                        "first.", param="id")
@@ -105,7 +106,7 @@ def replay(partner_id: str, environment: str, endpoint_id: str,
     if delivery is None:
         raise ApiError("not_found", f"No delivery {delivery_id} of webhook endpoint "
                        f"{endpoint_id}.", param="delivery_id")
-    _enabled(endpoint)
+    enabled(endpoint)
     if delivery.status == "pending":
         raise ApiError("conflict", f"Delivery {delivery.id} is still pending.",
                        param="delivery_id")
@@ -120,7 +121,7 @@ def replay_failed_since(partner_id: str, environment: str, endpoint_id: str,
     """Deliver again each event whose latest delivery to this endpoint, made at or after
     `since`, failed: at most REPLAY_BATCH per call. Return how many, and whether more
     remain (the same call again replays the next batch)."""
-    endpoint = _enabled(webhooks.get(partner_id, environment, endpoint_id))
+    endpoint = enabled(webhooks.get(partner_id, environment, endpoint_id))
     newer = aliased(WebhookDelivery)
     failed = db.session.scalars(
         select(Event).join(WebhookDelivery, WebhookDelivery.event_id == Event.id).where(
