@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import cli_webhooks, money
+from app import cli_evaluations, cli_webhooks, money
 from app.services.tenancy import keys, partners, users
 
 partner_cli = AppGroup("partner", help="Manage partners (tenants).")
@@ -233,3 +233,4 @@ def init_app(app: Flask) -> None:
     for command in (partner_cli, key_cli, user_cli, demo_cli, gateway_cli, worker):
         app.cli.add_command(command)
     cli_webhooks.init_app(app)
+    cli_evaluations.init_app(app)

@@ -192,10 +192,12 @@ def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response
                     return _replay(stored, fingerprint)
                 response = call()
                 if 200 <= response.status_code < 300:
+                    body, headers = response.get_data(), dict(response.headers)
+                    if secret_fields:
+                        body = _without_secrets(body, secret_fields)
+                        headers["Content-Length"] = str(len(body))
                     stored_responses.store(principal.partner_id, principal.environment, key,
-                                           fingerprint, response.status_code,
-                                           dict(response.headers),
-                                           _without_secrets(response, secret_fields))
+                                           fingerprint, response.status_code, headers, body)
                 return response
         except IntegrityError as exc:
             if not _is_idempotency_conflict(exc):
@@ -210,10 +212,7 @@ def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response
         lock.release()
 
 
-def _without_secrets(response: Response, fields: tuple[str, ...]) -> bytes:
-    body = response.get_data()
-    if not fields:
-        return body
+def _without_secrets(body: bytes, fields: tuple[str, ...]) -> bytes:
     data = json.loads(body)
     return json.dumps({k: (None if k in fields else v) for k, v in data.items()}).encode()
 
