@@ -22,8 +22,8 @@ from tests.factories import ApiClient, make_partner
 
 # Shared test helper modules (imported by tests, after this conftest): pytest explains their
 # failed asserts like a test's own.
-pytest.register_assert_rewrite("tests.admin._inbox", "tests.api._contacts", "tests.api._messages",
-                               "tests.api._mobile",
+pytest.register_assert_rewrite("tests.admin._inbox", "tests.admin._console",
+                               "tests.api._contacts", "tests.api._messages", "tests.api._mobile",
                                "tests.channels._samples", "tests.api._isolation",
                                "tests.jobs._webhooks", "tests.jobs._workers")
 

@@ -53,3 +53,30 @@ def body_of(message: email.message.Message) -> str:
 def v1(app, key: str, path: str = "/api/v1/balance"):
     """A call to the partner API with a key."""
     return app.test_client().get(path, headers={"Authorization": f"Bearer {key}"})
+
+
+class SmtpInbox:
+    """A plain local SMTP server (aiosmtpd) that keeps every message it accepts."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        from tests.helpers import free_port
+
+        self.messages: list[email.message.Message] = []
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.original_content))
+        return "250 OK"
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.controller.port}"
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
