@@ -37,7 +37,8 @@ def login():
             target = request.args.get("next", "")
             # Only same-site relative redirects: never an open redirect.
             if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-                target = url_for("admin_inbox.index")
+                target = url_for("admin_inbox.index" if user.partner_id else
+                                 "admin_operator.index")
             return redirect(target)
         error = "Email or password is incorrect."
     status = 401 if error else 200
