@@ -24,7 +24,7 @@ from app.admin import (
     wallet,
     webhooks,
 )
-from app.extensions import db, login_manager
+from app.extensions import csrf, db, login_manager
 from app.models import User
 
 # Scripts and styles only from our own origin (no inline code, no eval), no framing.
@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
     for module in (inbox, keys, webhooks, wallet, usage, audit, team, library, progress,
                    operator, platform, evaluation):
         app.register_blueprint(module.bp)
+    csrf.exempt(evaluation.bp)  # a public intake the docs site's static form posts to
     app.add_url_rule("/", "front_door", _front_door)
     # A fresh idempotency key for each form a page renders (a resubmit reuses its own).
     app.jinja_env.globals["uuid"] = lambda: uuid.uuid4().hex

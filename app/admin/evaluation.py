@@ -1,8 +1,10 @@
 """`/evaluation`: the public "Request an evaluation" form (plain HTML, no JavaScript needed).
 
-A honeypot field (hidden from people, filled by bots) and a per-IP hourly limit keep spam
-out; either answers like a success or a 429 page and stores nothing. Bad input comes back
-with its errors next to the fields.
+The docs site's own copy of the form posts here too, from a static page, so the intake is
+exempt from CSRF: it acts for nobody signed in (there is no session to ride). A honeypot
+field (hidden from people, filled by bots) and a per-IP hourly limit keep spam out; either
+answers like a success or a 429 page and stores nothing. Bad input comes back with its
+errors next to the fields.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def index():
 @bp.get("/partners/<partner_id>")
 @login_required
 def partner(partner_id: str):
-    """One partner: balances, recent ledger, top-up, rate limits, suspension."""
+    """One partner: balances, top-up, rate limits, suspension, and viewing its console."""
     operator_only()
     found = partners.get(partner_id)
     balances = [wallet.get_wallet(found.id, env) for env in ENVIRONMENTS]

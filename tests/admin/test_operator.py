@@ -104,6 +104,9 @@ def test_an_operators_price_changes_what_new_sends_cost(app, team):
     assert estimate("+34612345678") == "0.001"  # the operator's default for the others
     page = ops.get("/admin/operator/prices").get_data(as_text=True)
     assert "0.012300" in page
+    listed = app.test_client().get("/api/v1/channels/sms", headers=headers).json["pricing"]
+    assert (listed["default"], listed["by_country_code"]["44"], listed["by_country_code"]["1"]
+            ) == ("0.001", "0.0123", "0.0079")
     refused = submit(ops, "/api/internal/operator/prices", {"channel": "email",
                                                             "country_code": "44", "price": "1"})
     assert "not priced by country" in refused.get_data(as_text=True)

@@ -20,6 +20,10 @@ NOT_TENANT_SCOPED = {
     "users": "a team member works in both environments; carries partner_id",
     "audit_log": "also records operator actions with no tenant; partner/environment nullable",
     "gateways": "platform-shared providers have no partner; carries environment",
+    "evaluation_requests": "a prospect before any partner exists; carries partner_id once "
+                           "approved",
+    "invitations": "belongs to a user (a team member works in both environments)",
+    "price_overrides": "platform prices set by operators, the same for every partner",
 }
 
 

@@ -18,6 +18,7 @@ from app.channels import registry
 from app.errors import ApiError
 from app.extensions import db
 from app.models import PriceOverride
+from app.money import format_price
 from app.services import tx
 
 
@@ -103,3 +104,17 @@ def remove_price(price_id: str) -> str:
     db.session.delete(row)
     tx.commit()
     return price_id
+
+
+def with_overrides(item: dict) -> dict:
+    """A `GET /api/v1/channels` item with the operators' prices in its `pricing`."""
+    overrides = _overrides(item["name"])
+    if not overrides:
+        return item
+    pricing = dict(item["pricing"])
+    if "" in overrides:
+        pricing["default"] = format_price(overrides[""])
+    by_code = dict(pricing["by_country_code"])
+    by_code.update({code: format_price(micros) for code, micros in overrides.items() if code})
+    pricing["by_country_code"] = dict(sorted(by_code.items(), key=lambda kv: (len(kv[0]), kv[0])))
+    return {**item, "pricing": pricing}

@@ -24,7 +24,9 @@ from app.services import mail, tx
 from app.services.billing import wallet
 from app.services.tenancy import keys, team
 
-VOLUMES = ("under 10k", "10k-100k", "100k-1M", "over 1M")
+# The values the docs site's form posts too (docs: request-evaluation.md), with labels.
+VOLUMES = {"under-10k": "Fewer than 10,000", "10k-100k": "10,000 to 100,000",
+           "100k-1m": "100,000 to 1 million", "over-1m": "More than 1 million"}
 SANDBOX_PLAY_MONEY_MICROS = 100_000_000  # 100.00 in the wallet's currency
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LIMITS = {"company": 200, "name": 200, "email": 320, "use_case": 4000}
