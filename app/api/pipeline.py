@@ -26,6 +26,7 @@ from app.extensions import db
 from app.models.base import ID_PATTERN
 from app.services import audit, tx
 from app.services import idempotency as stored_responses
+from app.services.tenancy import keys
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,8 @@ class Surface:
         for name, value in (*g.get("rate_limit_headers", {}).items(), *spec.headers):
             response.headers.setdefault(name, value)
         _audit(self.name, principal or g.get("principal"), key, response, view_args, started)
+        if principal is not None and principal.touch_key:
+            keys.mark_used(principal.actor)
         if spec.html is not None and negotiation.wants_html():
             return negotiation.present(spec.html, principal, response)
         return response

@@ -29,9 +29,14 @@ def test_a_new_key_is_shown_once_works_and_is_never_stored_in_clear(app, team):
     assert created.status_code == 201
     [plaintext] = KEY.findall(created.get_data(as_text=True))
     assert plaintext.startswith("ak_test_")
+    page = admin.get("/admin/keys").get_data(as_text=True)
+    row = page.split("orders</td>")[1].split("</tr>")[0]
+    assert row.count("<time") == 1  # created; never used yet
     assert v1(app, plaintext).json["environment"] == "sandbox"
     page = admin.get("/admin/keys").get_data(as_text=True)
     assert "orders" in page and plaintext not in page and plaintext[-4:] in page
+    row = page.split("orders</td>")[1].split("</tr>")[0]
+    assert row.count("<time") == 2  # created, and last used just now
     # The same form again (a double click, a resubmit): the first answer, without the key.
     again = submit(admin, "/api/internal/keys", {"environment": "sandbox", "name": "orders"},
                    key="form-1")
@@ -173,3 +178,31 @@ def test_replaying_the_failed_deliveries_runs_as_a_job_with_progress(app, team, 
     text = done.get_data(as_text=True)
     assert "3 deliveries replayed" in text and "hx-trigger" not in text
     assert len(receiver.requests) == 9
+
+
+def test_last_used_is_written_at_most_once_a_minute(app, team):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.models import AccessKey
+    from app.services.tenancy import keys
+
+    def last_used():
+        with app.app_context():
+            found = keys.find(team.live_key).last_used_at
+            db.session.remove()
+        return found
+
+    assert last_used() is None
+    v1(app, team.live_key)
+    first = last_used()
+    assert first is not None
+    v1(app, team.live_key)
+    assert last_used() == first  # within the minute: no write
+    with app.app_context():
+        db.session.execute(update(AccessKey).where(AccessKey.last_used_at.is_not(None)).values(
+            last_used_at=first - timedelta(minutes=2)))
+        db.session.commit()
+    v1(app, team.live_key)
+    assert last_used() > first - timedelta(minutes=2)

@@ -41,4 +41,5 @@ def authenticate_api_key() -> Principal:
         raise ApiError("forbidden", "This partner account is suspended.")
     return Principal(partner_id=record.partner_id, environment=record.environment,
                      actor=record.id, surface="v1",
-                     rate_limit=partner.rate_limit_for(record.environment))
+                     rate_limit=partner.rate_limit_for(record.environment),
+                     touch_key=keys.use_is_stale(record))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from app.extensions import db
 from app.models import AccessKey
@@ -126,6 +126,26 @@ def is_usable(record: AccessKey, now: datetime | None = None) -> bool:
     if record.revoked_at is not None:
         return False
     return record.expires_at is None or record.expires_at > now
+
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def use_is_stale(record: AccessKey, now: datetime | None = None) -> bool:
+    """Whether the key's "last used" time is unset or older than a minute."""
+    now = now or utcnow()
+    return record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION
+
+
+def mark_used(key_id: str) -> None:
+    """Record that a key was just used (to the minute: a call within a minute writes nothing)."""
+    now = utcnow()
+    db.session.execute(
+        update(AccessKey).where(AccessKey.id == key_id, or_(
+            AccessKey.last_used_at.is_(None),
+            AccessKey.last_used_at < now - LAST_USED_RESOLUTION))
+        .values(last_used_at=now).execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def list_keys(partner_id: str) -> list[AccessKey]:
