@@ -56,6 +56,17 @@ def test_the_ledger_filters_pages_by_keyset_and_exports_csv(app, team):
     assert len(lines) == 62 and lines[-1].startswith(ids[-1])  # oldest first
 
 
+def test_the_csv_export_quotes_free_text_that_would_start_a_formula(app, team):
+    with app.app_context():
+        wallet.top_up(team.partner_id, "live", 1_000_000, "=HYPERLINK(\"http://x\")")
+        tx.commit()
+        db.session.remove()
+    admin = sign_in(app, "admin@acme.example")
+    last = admin.get("/admin/wallet/export.csv").get_data(as_text=True).strip().splitlines()[-1]
+    assert last.endswith('"\'=HYPERLINK(""http://x"")"')
+    assert ",1.000000," in last  # amounts stay numbers
+
+
 def test_a_large_export_runs_as_a_job_and_only_its_partner_downloads_it(app, team, drain,
                                                                          monkeypatch):
     set_config(monkeypatch, app, "CONSOLE_INLINE_EXPORT_ROWS", 10)

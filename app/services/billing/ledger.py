@@ -53,11 +53,18 @@ def count(partner_id: str, environment: str, *, kind: str | None = None,
     return db.session.scalar(select(func.count()).select_from(statement.subquery()))
 
 
+def _text(value: str | None) -> str:
+    """Free text for a spreadsheet: a leading = + - @ would start a formula, so it is
+    quoted with an apostrophe (OWASP's advice on CSV injection)."""
+    value = value or ""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _row(entry: WalletTransaction) -> list[str]:
     return [entry.id, isoformat(entry.created_at), entry.type,
             money.format_amount(entry.amount_micros), entry.currency,
             money.format_amount(entry.balance_after_micros), entry.message_id or "",
-            entry.description or ""]
+            _text(entry.description)]
 
 
 def csv_lines(partner_id: str, environment: str, *, kind: str | None = None,

@@ -111,7 +111,8 @@ def approve(evaluation_id: str, decided_by: str) -> EvaluationRequest:
               f"2. Send your first message: {docs}/quickstart\n"
               f"3. Try the sandbox's magic recipients: {docs}/sandbox\n\n"
               f"Sandbox messages never leave the platform and are paid with play money. "
-              f"When you are ready for live traffic, reply to this email.\n")))
+              f"When you are ready for live traffic, tell us from the console or by email to "
+              f"your Switchboard contact.\n")))
     tx.commit()
     return request
 
