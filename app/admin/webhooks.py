@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
 
 from app.admin.scope import console_scope, fragment_or_page
@@ -34,10 +34,28 @@ def endpoint(endpoint_id: str):
     found = webhooks.get(scope.partner_id, scope.environment, endpoint_id)
     status = request.args.get("status")
     status = status if status in DELIVERY_STATUSES else None
-    page = log.list_deliveries(scope.partner_id, scope.environment, found.id, status=status,
-                               limit=25, cursor=request.args.get("cursor") or None)
-    return fragment_or_page(
-        "admin/webhooks/endpoint.html", "admin/webhooks/_deliveries.html", scope=scope,
-        endpoint=found, event_types=EVENT_TYPES, page=page,
-        deliveries=log.deliveries_to_api(page.items), status=status,
-        statuses=DELIVERY_STATUSES)
+    return fragment_or_page("admin/webhooks/endpoint.html", "admin/webhooks/_deliveries.html",
+                            scope=scope, endpoint=found, event_types=EVENT_TYPES,
+                            statuses=DELIVERY_STATUSES, **_log(scope, found, status))
+
+
+@bp.get("/webhooks/<endpoint_id>/log")
+@login_required
+def delivery_log(endpoint_id: str):
+    """The first page of the log, polled while a delivery is pending: 204 while unchanged,
+    and once nothing is pending, the log without its trigger (polling stops)."""
+    scope = console_scope()
+    found = webhooks.get(scope.partner_id, scope.environment, endpoint_id)
+    context = _log(scope, found, None)
+    if request.args.get("v") == context["version"]:
+        return Response(status=204)
+    return render_template("admin/webhooks/_log.html", scope=scope, endpoint=found, **context)
+
+
+def _log(scope, endpoint, status: str | None) -> dict:
+    cursor = request.args.get("cursor") or None
+    page = log.list_deliveries(scope.partner_id, scope.environment, endpoint.id, status=status,
+                               limit=25, cursor=cursor)
+    version, pending = log.log_version(scope.partner_id, scope.environment, endpoint.id)
+    return {"page": page, "deliveries": log.deliveries_to_api(page.items), "status": status,
+            "version": version, "live": pending and status is None and cursor is None}

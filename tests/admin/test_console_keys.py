@@ -5,6 +5,7 @@ edited, disabled, rotated, tested and replayed."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -122,7 +123,14 @@ def test_an_endpoint_with_chosen_events_gets_a_test_event_and_a_replay(app, team
         endpoint_id = endpoint.id
     assert secret not in admin.get(f"/admin/webhooks/{endpoint_id}").get_data(as_text=True)
     submit(admin, f"/api/internal/webhook_endpoints/{endpoint_id}/test")
+    pending = admin.get(f"/admin/webhooks/{endpoint_id}").get_data(as_text=True)
+    log_url = re.search(r'id="delivery-log"\s+hx-get="([^"]+)"', pending).group(1)
+    log_url = log_url.replace("&amp;", "&")
+    assert admin.get(log_url, hx=True).status_code == 204  # nothing changed yet
     drain()
+    settled = admin.get(log_url, hx=True)
+    assert settled.status_code == 200 and "succeeded" in settled.get_data(as_text=True)
+    assert "hx-trigger" not in settled.get_data(as_text=True)  # nothing pending: polling ends
     [envelope] = receiver.verified(secret)
     assert envelope["type"] == "webhook.test"
     page = admin.get(f"/admin/webhooks/{endpoint_id}").get_data(as_text=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from app.errors import ApiError
@@ -38,6 +38,17 @@ def list_deliveries(partner_id: str, environment: str, endpoint_id: str, *,
     if event_id is not None:
         statement = statement.where(WebhookDelivery.event_id == event_id)
     return paginate(statement, WebhookDelivery.id, limit, cursor)
+
+
+def log_version(partner_id: str, environment: str, endpoint_id: str) -> tuple[str, bool]:
+    """A validator of an endpoint's delivery log (it changes with any delivery), and whether
+    a delivery is still pending (the log then keeps changing)."""
+    endpoint = webhooks.get(partner_id, environment, endpoint_id)
+    count, latest, pending = db.session.execute(
+        select(func.count(WebhookDelivery.id), func.max(WebhookDelivery.updated_at),
+               func.sum(case((WebhookDelivery.status == "pending", 1), else_=0)))
+        .where(WebhookDelivery.endpoint_id == endpoint.id)).one()
+    return f"{count}-{isoformat(latest) if latest else ''}-{pending or 0}", bool(pending)
 
 
 def deliveries_to_api(deliveries: list[WebhookDelivery]) -> list[dict]:
