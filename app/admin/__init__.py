@@ -56,9 +56,10 @@ def init_app(app: Flask) -> None:
 
 
 def _front_door() -> Response:
-    """`/`: the inbox when signed in, the sign-in page otherwise."""
+    """`/`: the inbox (operators: their console) when signed in, the sign-in page otherwise."""
     if current_user.is_authenticated:
-        return redirect(url_for("admin_inbox.index"))
+        return redirect(url_for("admin_inbox.index" if current_user.partner_id
+                                else "admin_operator.index"))
     return redirect(url_for("admin_auth.login"))
 
 

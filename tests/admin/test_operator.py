@@ -131,6 +131,9 @@ def test_operators_view_a_partners_console_read_only_and_audited(app, team):
 
 
 def test_the_operator_console_is_for_operators(app, team):
+    ops = operator(app)
+    assert ops.client.get("/").headers["Location"].endswith("/admin/operator/")
+    assert ops.client.get("/admin/").headers["Location"].endswith("/admin/operator/")
     admin = sign_in(app, "admin@acme.example")
     assert admin.get("/admin/operator/").status_code == 403
     refused = submit(admin, f"/api/internal/operator/partners/{team.partner_id}/top_up",
