@@ -152,10 +152,19 @@ class Surface:
             response.headers.setdefault(name, value)
         _audit(self.name, principal or g.get("principal"), key, response, view_args, started)
         if principal is not None and principal.touch_key:
-            keys.mark_used(principal.actor)
+            _mark_key_used(principal.actor)
         if spec.html is not None and negotiation.wants_html():
             return negotiation.present(spec.html, principal, response)
         return response
+
+
+def _mark_key_used(key_id: str) -> None:
+    """Refresh the key's "last used" time; a failure here never fails the call."""
+    try:
+        keys.mark_used(key_id)
+    except Exception:  # noqa: BLE001 - informational only; the answer is already decided
+        db.session.rollback()
+        current_app.logger.warning("could not record the use of key %s", key_id)
 
 
 def _call_handler(spec: EndpointSpec, handler: Callable, principal: Principal, raw,
