@@ -30,14 +30,16 @@ def back(notice: str | Callable[[dict], str]) -> Presenter:
     return present
 
 
-def secret(template: str) -> Presenter:
+def secret(template: str, context: Callable[[Principal], dict] | None = None) -> Presenter:
     """Render `template` with the answer (which carries a secret shown this once): the
-    fragment for htmx, a whole page for a plain post. Never stored, never redirected."""
+    fragment for htmx, a whole page for a plain post. Never stored, never redirected.
+    `context(principal)` adds what else the template shows (e.g. the refreshed list)."""
 
-    def present(_principal: Principal, response: Response) -> Response:
+    def present(principal: Principal, response: Response) -> Response:
         answer = json.loads(response.get_data())
+        extra = context(principal) if context is not None else {}
         html = render_template(template, answer=answer, next=next_url(),
-                               fragment=request.headers.get("HX-Request") == "true")
+                               fragment=request.headers.get("HX-Request") == "true", **extra)
         return Response(html, status=response.status_code,
                         headers={"Cache-Control": "no-store"})
 

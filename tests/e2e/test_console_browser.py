@@ -74,6 +74,7 @@ def test_a_key_is_shown_once_works_and_stops_when_revoked(team, page, live_serve
     assert page.locator("#new-key button[data-copy]").is_visible()  # the copy button
     shoot(page, "console-key-created")
     assert _balance(live_server, key).status_code == 200
+    assert page.locator("#keys tr", has_text="browser key").count() == 1  # listed, unreloaded
     page.reload()
     assert key not in page.content()
     row = page.locator("#keys tr", has_text="browser key")

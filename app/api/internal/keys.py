@@ -8,13 +8,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.admin import presenters
+from app.admin import fragments, presenters
 from app.api.principal import Principal
 from app.api.schemas import Id, Strict, Timestamp
 from app.api.surfaces import internal as surface
 from app.errors import ApiError
 from app.models import AccessKey
-from app.models.base import isoformat
+from app.models.base import isoformat, utcnow
 from app.services.tenancy import keys
 
 TAGS = ("Keys",)
@@ -41,6 +41,12 @@ class KeyOut(BaseModel):
     key: str | None = Field(None, description="The full key: in the creation answer only.")
 
 
+def _key_list(principal: Principal) -> dict:
+    """The refreshed key table shown next to a new key (an out-of-band swap)."""
+    return {"keys": keys.list_keys(principal.partner_id), "now": utcnow(),
+            "usable": keys.is_usable, "scope": fragments.scope_of(principal)}
+
+
 def require_admin(principal: Principal) -> None:
     """Console changes are for the partner's admins."""
     if principal.role != "admin":
@@ -57,7 +63,7 @@ def key_to_api(record: AccessKey, plaintext: str | None = None) -> dict:
 
 @surface.endpoint("/keys", "POST", summary="Create an API key", tags=TAGS, body=KeyCreate,
                   response=KeyOut, status=201, secret_fields=("key",),
-                  html=presenters.secret("admin/keys/created.html"))
+                  html=presenters.secret("admin/keys/created.html", _key_list))
 def create_key(principal: Principal, body: KeyCreate):
     """Issue a key; the answer carries the full key, the only time it is ever shown."""
     require_admin(principal)
@@ -78,7 +84,8 @@ def revoke_key(principal: Principal, id: str):  # noqa: A002
 
 @surface.endpoint("/keys/<id>/roll", "POST", summary="Roll an API key", tags=TAGS,
                   body=KeyRoll, response=KeyOut, status=201, secret_fields=("key",),
-                  errors=("conflict",), html=presenters.secret("admin/keys/created.html"))
+                  errors=("conflict",),
+                  html=presenters.secret("admin/keys/created.html", _key_list))
 def roll_key(principal: Principal, body: KeyRoll, id: str):  # noqa: A002
     """Issue a replacement; the old key keeps working for the overlap, then stops."""
     require_admin(principal)
