@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import cli_platform, cli_secrets, cli_senders, cli_webhooks, money
+from app import cli_evaluations, cli_platform, cli_secrets, cli_senders, cli_webhooks, money
 from app.services.tenancy import keys, partners, users
 
 partner_cli = AppGroup("partner", help="Manage partners (tenants).")
@@ -275,3 +275,4 @@ def init_app(app: Flask) -> None:
     cli_platform.init_app(app)
     cli_senders.init_app(app)
     cli_secrets.init_app(app)
+    cli_evaluations.init_app(app)

@@ -102,6 +102,19 @@ class Config:
     MOBILE_TOKEN_RETENTION_DAYS = 7
     WEBHOOK_ATTEMPT_RETENTION_DAYS = 30
     AUDIT_RETENTION_DAYS = 365
+    # The platform's own email (invitations, evaluations): an SMTP relay, or (empty URL) .eml
+    # files in instance/outbox/ for a laptop.
+    PLATFORM_SMTP_URL = ""
+    PLATFORM_SMTP_STARTTLS = True
+    PLATFORM_SMTP_USERNAME = ""
+    PLATFORM_SMTP_PASSWORD = ""  # noqa: S105 - empty default, read from the environment
+    PLATFORM_MAIL_FROM = "Switchboard <no-reply@switchboard.example>"
+    # Evaluation requests accepted per client IP per hour (the public form).
+    EVALUATION_RATE_LIMIT = 5
+    # Days an invitation link stays valid.
+    INVITATION_DAYS = 7
+    # Ledger CSV exports up to this many rows download at once; larger ones run as a job.
+    CONSOLE_INLINE_EXPORT_ROWS = 5000
     # How long a request may hold its Idempotency-Key before another may take it over.
     IDEMPOTENCY_LOCK_SECONDS = 60
 

@@ -20,11 +20,12 @@ from app.extensions import db, redis_connection
 from jobs.worker import run_worker
 from tests.browser import chromium  # noqa: F401 - the session's browser, a fixture
 from tests.factories import ApiClient, make_partner
+from tests.helpers import set_config
 
 # Shared test helper modules (imported by tests, after this conftest): pytest explains their
 # failed asserts like a test's own.
-pytest.register_assert_rewrite("tests.admin._inbox", "tests.api._contacts", "tests.api._messages",
-                               "tests.api._mobile",
+pytest.register_assert_rewrite("tests.admin._inbox", "tests.admin._console",
+                               "tests.api._contacts", "tests.api._messages", "tests.api._mobile",
                                "tests.channels._samples", "tests.api._isolation",
                                "tests.jobs._webhooks", "tests.jobs._workers")
 
@@ -160,3 +161,14 @@ def other_tenant(app) -> Tenant:
 def api(tenant) -> ApiClient:
     """Partner A's live-key client."""
     return tenant.live
+
+
+@pytest.fixture
+def local(app, monkeypatch):
+    """Let webhooks reach the local test receivers, and retry at once (four attempts)."""
+    settings = {"WEBHOOK_ALLOW_HTTP": True, "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
+                "WEBHOOK_ALLOWED_PORTS": "*", "WEBHOOK_RETRY_DELAYS": "0,0,0,0",
+                "WEBHOOK_TIMEOUT_SECONDS": 5}
+    for key, value in settings.items():
+        set_config(monkeypatch, app, key, value)
+    return lambda key, value: set_config(monkeypatch, app, key, value)

@@ -1,5 +1,6 @@
-"""The server-rendered admin UI (Jinja2 + HTMX): sign-in, the agents' inbox, and the
-security headers every page carries."""
+"""The server-rendered admin UI (Jinja2 + HTMX): sign-in, the agents' inbox, the partner
+admins' console, the operator console, the public evaluation form, and the security headers
+every page carries."""
 
 from __future__ import annotations
 
@@ -8,8 +9,22 @@ import uuid
 from flask import Flask, Response, redirect, request, url_for
 from flask_login import current_user
 
-from app.admin import auth, inbox
-from app.extensions import db, login_manager
+from app.admin import (
+    audit,
+    auth,
+    evaluation,
+    inbox,
+    keys,
+    library,
+    operator,
+    platform,
+    progress,
+    team,
+    usage,
+    wallet,
+    webhooks,
+)
+from app.extensions import csrf, db, login_manager
 from app.models import User
 
 # Scripts and styles only from our own origin (no inline code, no eval), no framing.
@@ -34,7 +49,10 @@ def init_app(app: Flask) -> None:
     """Register the admin blueprints, the front door and the security headers."""
     login_manager.login_view = "admin_auth.login"
     app.register_blueprint(auth.bp)
-    app.register_blueprint(inbox.bp)
+    for module in (inbox, keys, webhooks, wallet, usage, audit, team, library, progress,
+                   operator, platform, evaluation):
+        app.register_blueprint(module.bp)
+    csrf.exempt(evaluation.bp)  # a public intake the docs site's static form posts to
     app.add_url_rule("/", "front_door", _front_door)
     # A fresh idempotency key for each form a page renders (a resubmit reuses its own).
     app.jinja_env.globals["uuid"] = lambda: uuid.uuid4().hex
@@ -42,9 +60,10 @@ def init_app(app: Flask) -> None:
 
 
 def _front_door() -> Response:
-    """`/`: the inbox when signed in, the sign-in page otherwise."""
+    """`/`: the inbox (operators: their console) when signed in, the sign-in page otherwise."""
     if current_user.is_authenticated:
-        return redirect(url_for("admin_inbox.index"))
+        return redirect(url_for("admin_inbox.index" if current_user.partner_id
+                                else "admin_operator.index"))
     return redirect(url_for("admin_auth.login"))
 
 

@@ -16,6 +16,9 @@ from app.models import ENVIRONMENTS
 from app.services.tenancy import signin_backoff, users
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
+CONSOLE_PAGES = ("/admin/keys", "/admin/webhooks", "/admin/wallet", "/admin/usage",
+                 "/admin/templates", "/admin/contacts", "/admin/canned", "/admin/team",
+                 "/admin/audit")
 
 
 class LoginForm(FlaskForm):
@@ -48,7 +51,8 @@ def login():
             target = request.args.get("next", "")
             # Only same-site relative redirects: never an open redirect.
             if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-                target = url_for("admin_inbox.index")
+                target = url_for("admin_inbox.index" if user.partner_id else
+                                 "admin_operator.index")
             return redirect(target)
         error = "Email or password is incorrect."
     status = 401 if error else 200
@@ -77,8 +81,13 @@ def logout():
 @bp.post("/environment")
 @login_required
 def switch_environment():
-    """Work in live or sandbox from now on (POST with CSRF); back to the inbox."""
+    """Work in live or sandbox from now on (POST with CSRF); back to the page (`next`, a
+    console page) or to the inbox."""
     chosen = request.form.get("environment")
     if chosen in ENVIRONMENTS:
         session["environment"] = chosen
-    return redirect(url_for("admin_inbox.index"), code=303)
+    target = request.form.get("next", "")
+    # Back to a list page only (an object of one environment is not in the other).
+    if target not in CONSOLE_PAGES:
+        target = url_for("admin_inbox.index")
+    return redirect(target, code=303)

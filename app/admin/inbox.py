@@ -133,9 +133,10 @@ def segments():
 @bp.get("/")
 @login_required
 def home():
-    """The admin's front door: the inbox for a partner's team, the console for operators."""
+    """The admin's front door: the inbox for a partner's team, the operator console for
+    operators."""
     if current_user.partner_id is None:
-        return render_template("admin/operator.html")
+        return _redirect(url_for("admin_operator.index"))
     return _redirect(url_for("admin_inbox.index"))
 
 

@@ -3,12 +3,21 @@ chosen with the live/sandbox switch; and how a page answers htmx and plain reque
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Response, abort, render_template, request, session
 from flask_login import current_user
 
-from app.models import ENVIRONMENTS, User
+from app.errors import request_id
+from app.extensions import db
+from app.models import ENVIRONMENTS, Partner, User
+from app.services import audit
+from app.services.billing.usage import parse_time
+
+# The session key of the partner an operator is looking at (read-only).
+VIEWING = "viewing_partner"
 
 
 @dataclass(frozen=True)
@@ -16,10 +25,17 @@ class Scope:
     user: User
     partner_id: str
     environment: str
+    # An operator looking at a partner's console: every form is hidden, every API call
+    # refused (operators have no partner principal on `/api/internal`).
+    read_only: bool = False
 
     @property
     def is_admin(self) -> bool:
         return self.user.role == "admin"
+
+    @property
+    def partner(self) -> Partner:
+        return db.session.get(Partner, self.partner_id)
 
 
 def environment() -> str:
@@ -46,3 +62,43 @@ def fragment_or_page(page_template: str, fragment_template: str | None, /,
         fragment_template if wants_fragment else page_template, **context))
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def console_scope() -> Scope:
+    """Who may see a partner's console page: the partner's admins; an operator read-only
+    (the partner they chose to view, each page view audited); agents never (403)."""
+    user = current_user._get_current_object()
+    if user.role == "admin":
+        return Scope(user, user.partner_id, environment())
+    if user.role != "operator":
+        abort(403, description="The console is for your team's admins; agents have the inbox.")
+    partner_id = session.get(VIEWING)
+    if not partner_id or db.session.get(Partner, partner_id) is None:
+        abort(403, description="Choose a partner in the operator console to view its console.")
+    started = time.perf_counter()
+    audit.record(request_id=request_id(), surface="admin", method=request.method,
+                 path=request.full_path.rstrip("?"), status=200, actor=user.id,
+                 partner_id=partner_id, environment=environment(), object_ids=[partner_id],
+                 ip=request.remote_addr, user_agent=request.headers.get("User-Agent"),
+                 latency_ms=int((time.perf_counter() - started) * 1000))
+    return Scope(user, partner_id, environment(), read_only=True)
+
+
+def operator_only() -> User:
+    """The signed-in operator; 403 for a partner's team."""
+    user = current_user._get_current_object()
+    if user.role != "operator":
+        abort(403, description="The operator console is for platform staff.")
+    return user
+
+
+def date_arg(name: str, errors: list[str]) -> datetime | None:
+    """A `YYYY-MM-DD` (or RFC 3339) filter from the query string; bad ones noted in `errors`."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return parse_time(raw)
+    except ValueError:
+        errors.append(f"{name}: use a date such as 2026-05-23.")
+        return None

@@ -29,6 +29,8 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 CONTROL_FIELDS = ("csrf_token", "idempotency_key", "next")
 # `variables.name` and `attributes.key` fields become objects.
 NESTED_FIELDS = ("variables", "attributes")
+# Checkbox groups: every checked value, as a list (none checked: an empty list).
+LIST_FIELDS = ("event_types",)
 
 
 def is_form_post() -> bool:
@@ -52,6 +54,9 @@ def form_body() -> dict:
     for name, raw in request.form.items():
         if name in CONTROL_FIELDS:
             continue
+        if name in LIST_FIELDS or name.removesuffix("[]") in LIST_FIELDS:
+            body[name.removesuffix("[]")] = [v for v in request.form.getlist(name) if v]
+            continue
         value = None if raw == "" else raw
         prefix, dot, key = name.partition(".")
         if dot and prefix in NESTED_FIELDS:
@@ -73,6 +78,9 @@ def present(render: Callable[[Principal, Response], Response], principal: Princi
             response: Response) -> Response:
     """The HTML answer to an htmx request or a plain form post (see the module docstring)."""
     ok = 200 <= response.status_code < 300
+    if ok and getattr(render, "answers_plain_posts", False):
+        # e.g. a new key: shown in the answer itself, since a redirect would lose it.
+        return render(principal, response)
     if request.headers.get("HX-Request") == "true":
         if ok:
             return render(principal, response)

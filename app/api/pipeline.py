@@ -53,6 +53,10 @@ class EndpointSpec:
     # The admin UI's presentation of a 2xx answer (the HTML fragment htmx swaps in); with
     # it, forms may post the endpoint without JavaScript too (see app.api.negotiation).
     html: Callable[[Principal, Response], Response] | None = None
+    # Fields of the answer that carry a secret shown once (a new key, a signing secret):
+    # the stored idempotent response has them emptied, so a replay never shows them again
+    # and the secret is never kept in the database.
+    secret_fields: tuple[str, ...] = ()
 
 
 @dataclass
@@ -74,7 +78,8 @@ class Surface:
                  status: int = 200, errors: tuple[str, ...] = (),
                  finish: Callable[[Principal, Response], Response] | None = None,
                  public: bool = False, headers: dict[str, str] | None = None,
-                 html: Callable[[Principal, Response], Response] | None = None):
+                 html: Callable[[Principal, Response], Response] | None = None,
+                 secret_fields: tuple[str, ...] = ()):
         """Register `handler(principal, [body], [query], **view_args)` behind the pipeline.
 
         The handler returns a JSON-able dict (sent with `status`), a `(dict, status)` pair
@@ -85,7 +90,7 @@ class Surface:
             spec = EndpointSpec(method, (self.bp.url_prefix or "") + rule, summary, tags, body,
                                 query, response, status, errors,
                                 (handler.__doc__ or "").strip(), finish, public,
-                                tuple((headers or {}).items()), html)
+                                tuple((headers or {}).items()), html, secret_fields)
             self.endpoints.append(spec)
 
             @functools.wraps(handler)
@@ -121,8 +126,8 @@ class Surface:
                 raw = ((negotiation.form_body() or validation.NO_BODY) if form
                        else validation.raw_json_body())
             call = functools.partial(_call_handler, spec, handler, principal, raw, view_args)
-            if key:
-                response = _idempotent(principal, key, raw, call)
+            if key and principal.partner_id:
+                response = _idempotent(principal, key, raw, call, spec.secret_fields)
             elif mutating:
                 response = _once(call)
             else:
@@ -197,7 +202,8 @@ def _once(call: Callable[[], Response]) -> Response:
         return call()
 
 
-def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response]) -> Response:
+def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response],
+                secret_fields: tuple[str, ...] = ()) -> Response:
     fingerprint = idempotency.fingerprint(
         request, raw if validation.has_body(raw) else None)
     scope = idempotency.scope_of(principal)
@@ -212,9 +218,12 @@ def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response
                     return _replay(stored, fingerprint)
                 response = call()
                 if 200 <= response.status_code < 300:
+                    body, headers = response.get_data(), dict(response.headers)
+                    if secret_fields:
+                        body = _without_secrets(body, secret_fields)
+                        headers["Content-Length"] = str(len(body))
                     stored_responses.store(principal.partner_id, principal.environment, key,
-                                           fingerprint, response.status_code,
-                                           dict(response.headers), response.get_data(),
+                                           fingerprint, response.status_code, headers, body,
                                            scope=scope)
                 return response
         except IntegrityError as exc:
@@ -229,6 +238,11 @@ def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response
             return _replay(stored, fingerprint)
     finally:
         lock.release()
+
+
+def _without_secrets(body: bytes, fields: tuple[str, ...]) -> bytes:
+    data = json.loads(body)
+    return json.dumps({k: (None if k in fields else v) for k, v in data.items()}).encode()
 
 
 def _is_idempotency_conflict(exc: IntegrityError) -> bool:

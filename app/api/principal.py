@@ -11,7 +11,8 @@ MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 class Principal:
     """A partner acting in one environment, through an actor (a key, a user, a device)."""
 
-    partner_id: str
+    # None for an operator's call that concerns no one partner (platform settings).
+    partner_id: str | None
     environment: str
     actor: str  # key_..., usr_...
     surface: str  # v1 | mobile | internal
@@ -19,3 +20,5 @@ class Principal:
     role: str | None = None
     # Per-partner override of the requests-per-minute limit, or None for the default.
     rate_limit: int | None = None
+    # An access key whose "last used" time is over a minute old: the pipeline refreshes it
+    # after the call (at most one write per key per minute).

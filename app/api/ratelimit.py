@@ -22,7 +22,7 @@ import time
 
 import redis
 from flask import current_app, g
-from limits import RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 
@@ -61,7 +61,8 @@ def limit_for(principal: Principal) -> int:
 
 def check(principal: Principal) -> None:
     """Count this request; raise 429 when over the limit. Headers go out on every response."""
-    _hit((principal.partner_id, principal.environment), limit_for(principal))
+    # An operator's call about no one partner counts against the operator.
+    _hit((principal.partner_id or principal.actor, principal.environment), limit_for(principal))
 
 
 def check_client(bucket: str, ip: str | None) -> None:
@@ -103,9 +104,16 @@ def note_refusal(scope: str, ip: str | None) -> None:
         _memory_limiter().hit(item, *identity)
 
 
-def _hit(identity: tuple[str, ...], amount: int, fail_open: bool = True,
-         headers: bool = True) -> None:
-    item = RateLimitItemPerMinute(amount)
+def check_client_hourly(bucket: str, ip: str | None, amount: int) -> None:
+    """Count an unauthenticated submission (e.g. the evaluation form) per client IP per hour."""
+    _hit(("client", bucket, ip or "unknown"), amount, RateLimitItemPerHour(amount),
+         fail_open=False)
+
+
+def _hit(identity: tuple[str, ...], amount: int, item: RateLimitItem | None = None,
+         fail_open: bool = True, headers: bool = True) -> None:
+    item = item or RateLimitItemPerMinute(amount)
+    window = item.get_expiry()
     try:
         limiter = _limiter()
         allowed = limiter.hit(item, *identity)
@@ -120,12 +128,13 @@ def _hit(identity: tuple[str, ...], amount: int, fail_open: bool = True,
     reset_in = max(0, math.ceil(stats.reset_time - time.time()))
     if headers:
         g.rate_limit_headers = {
-            "RateLimit-Policy": f"{amount};w={WINDOW_SECONDS}",
+            "RateLimit-Policy": f"{amount};w={window}",
             "RateLimit": f"limit={amount}, remaining={stats.remaining}, reset={reset_in}",
             "X-RateLimit-Limit": str(amount),
             "X-RateLimit-Remaining": str(stats.remaining),
             "X-RateLimit-Reset": str(math.ceil(stats.reset_time)),
         }
     if not allowed:
-        raise ApiError("rate_limited", f"Limit of {amount} requests per minute reached.",
+        per = "minute" if window == WINDOW_SECONDS else "hour"
+        raise ApiError("rate_limited", f"Limit of {amount} requests per {per} reached.",
                        headers={"Retry-After": str(max(1, reset_in))})

@@ -9,6 +9,8 @@ is declared on it (`@surface.endpoint(...)`), so all of them pass the one pipeli
   the session cookie, the token in `X-CSRFToken`, and on every form that changes something a
   hidden per-form key rendered with the form, sent as `Idempotency-Key`, so a double submit
   replays the first answer instead of acting twice (same rules as `/api/v1`).
+- `operator`: `/api/internal/operator/...`, the operator console's calls, authenticated like
+  `internal` but for platform operators only.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from flask import Blueprint
 from flask_wtf.csrf import CSRFError
 
 from app.api.authn.keys import authenticate_api_key
-from app.api.authn.session import authenticate_session, csrf_refused
+from app.api.authn.session import authenticate_operator, authenticate_session, csrf_refused
 from app.api.authn.tokens import authenticate_mobile_token
 from app.api.pipeline import Surface
 
@@ -28,5 +30,10 @@ mobile = Surface("mobile", Blueprint("api_mobile", __name__, url_prefix="/api/mo
 internal = Surface("internal", Blueprint("api_internal", __name__, url_prefix="/api/internal"),
                    authenticate_session)
 internal.bp.register_error_handler(CSRFError, csrf_refused)
+# The operator console's calls: the same internal surface (session + CSRF), for operators.
+operator = Surface("internal", Blueprint("api_operator", __name__,
+                                         url_prefix="/api/internal/operator"),
+                   authenticate_operator)
+operator.bp.register_error_handler(CSRFError, csrf_refused)
 
-ALL = (v1, mobile, internal)
+ALL = (v1, mobile, internal, operator)

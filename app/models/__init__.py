@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditLog
 from app.models.base import ENVIRONMENTS, TenantScoped, new_id
+from app.models.console import EvaluationRequest, Invitation, PriceOverride
 from app.models.gateways import Gateway, VerifiedSender
 from app.models.idempotency import IdempotencyRecord
 from app.models.inbox import CannedReply, ConversationActivity, ConversationRead
@@ -29,13 +30,16 @@ __all__ = [
     "Conversation",
     "ConversationActivity",
     "ConversationRead",
+    "EvaluationRequest",
     "Event",
     "Gateway",
     "IdempotencyRecord",
+    "Invitation",
     "Message",
     "MessageEvent",
     "MobileToken",
     "Partner",
+    "PriceOverride",
     "PushToken",
     "Template",
     "TenantScoped",

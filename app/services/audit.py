@@ -9,11 +9,14 @@ would also write to our database at the rate they choose.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import redis
+from sqlalchemy import select
 
 from app.extensions import db, redis_connection
 from app.models import AuditLog
+from app.services.pagination import Page, paginate
 
 REFUSED_WINDOW_SECONDS = 60
 # Without Redis: which (surface, ip, window) already has its row, in this process.
@@ -59,3 +62,23 @@ def _first_in_process(slot: tuple[str, str, int]) -> bool:
         _refused_seen.clear()
     _refused_seen[slot] = None
     return True
+
+
+def page(partner_id: str, *, actor: str | None = None, surface: str | None = None,
+         q: str | None = None, since: datetime | None = None, until: datetime | None = None,
+         errors_only: bool = False, cursor: str | None = None, limit: int = 50) -> Page:
+    """One page of a partner's audit log, newest first (both environments)."""
+    statement = select(AuditLog).where(AuditLog.partner_id == partner_id)
+    if actor:
+        statement = statement.where(AuditLog.actor == actor)
+    if surface:
+        statement = statement.where(AuditLog.surface == surface)
+    if q:
+        statement = statement.where(AuditLog.path.contains(q, autoescape=True))
+    if since is not None:
+        statement = statement.where(AuditLog.created_at >= since)
+    if until is not None:
+        statement = statement.where(AuditLog.created_at < until)
+    if errors_only:
+        statement = statement.where(AuditLog.status >= 400)
+    return paginate(statement, AuditLog.id, limit, cursor)

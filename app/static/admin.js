@@ -72,6 +72,30 @@
     });
   });
 
+  // Copy buttons of secrets shown once: shown only with JavaScript, which they need.
+  function wireCopyButtons(root) {
+    root.querySelectorAll("[data-copy]").forEach(function (button) {
+      if (button.dataset.wired) { return; }
+      button.dataset.wired = "1";
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var field = document.querySelector(button.getAttribute("data-copy"));
+        if (!field) { return; }
+        field.select();
+        var done = function () { button.textContent = "Copied"; };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(field.value).then(done, function () {
+            document.execCommand("copy"); done();
+          });
+        } else {
+          document.execCommand("copy"); done();
+        }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { wireCopyButtons(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { wireCopyButtons(document); });
+
   // The row just opened is the selected one.
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("#conversation-list .conv-link");

@@ -27,10 +27,16 @@ def _missing(what: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def live_server(app):
+def server_settings() -> dict:
+    """Settings of a module's live server (a test module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_server(app, server_settings):
     """`flask run` and a `flask worker` on the test session's database and Redis."""
     port = free_port()
-    env = worker_env(app, INTERNAL_SEND_CONFIRM_SECONDS=2)
+    env = worker_env(app, INTERNAL_SEND_CONFIRM_SECONDS=2, **server_settings)
     logs = ARTIFACTS / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     web_log = open(logs / "web.log", "w")  # noqa: SIM115 - closed below

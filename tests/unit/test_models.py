@@ -22,6 +22,10 @@ NOT_TENANT_SCOPED = {
     "gateways": "platform-shared providers have no partner; carries environment",
     "verified_senders": "verified once for both environments (the sandbox refuses what "
                         "production would); carries partner_id",
+    "evaluation_requests": "a prospect before any partner exists; carries partner_id once "
+                           "approved",
+    "invitations": "belongs to a user (a team member works in both environments)",
+    "price_overrides": "platform prices set by operators, the same for every partner",
 }
 
 

@@ -49,6 +49,25 @@ def authenticate_session() -> Principal:
                      rate_limit=partner.rate_limit_for(environment))
 
 
+def authenticate_operator() -> Principal:
+    """A signed-in operator (platform staff). A call about one partner (`partner_id` in the
+    path) is scoped to it, so its idempotency record and audit row belong to that partner."""
+    if not current_user.is_authenticated:
+        raise ApiError("invalid_token", "No signed-in session: sign in at /admin/login.")
+    if request.method in MUTATING:
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
+        except ValidationError:
+            raise ApiError("forbidden", CSRF_DETAIL) from None
+    if current_user.role != "operator":
+        raise ApiError("forbidden", "Only platform operators may do this.")
+    partner_id = (request.view_args or {}).get("partner_id")
+    if partner_id is not None and db.session.get(Partner, partner_id) is None:
+        raise ApiError("not_found", f"No partner {partner_id}.", param="partner_id")
+    return Principal(partner_id=partner_id, environment="live", actor=current_user.id,
+                     surface="internal", user_id=current_user.id, role="operator")
+
+
 def csrf_refused(_error):
     """Flask-WTF's CSRFProtect refused the call: a 403 problem, audited like any other call."""
     started = time.perf_counter()

@@ -1,4 +1,14 @@
 """The admin UI's own API, `/api/internal`: the same pipeline, session + CSRF authentication;
-importing this package declares its endpoints on `app.api.surfaces.internal`."""
+importing this package declares its endpoints on `app.api.surfaces.internal` (and the
+operator console's on `app.api.surfaces.operator`)."""
 
-from app.api.internal import contacts, conversations, messages  # noqa: F401
+from app.api.internal import (  # noqa: F401
+    contacts,
+    conversations,
+    keys,
+    messages,
+    operator,
+    team,
+    wallet,
+    webhooks,
+)

@@ -14,6 +14,7 @@ from app.api.schemas import (
 )
 from app.api.surfaces import v1 as surface
 from app.errors import ApiError
+from app.services.billing import prices
 
 
 class ChannelPricing(BaseModel):
@@ -54,7 +55,8 @@ class ChannelOut(BaseModel):
                   response=ListResponse[ChannelOut])
 def list_channels(principal: Principal):
     """The eleven channels: address formats, required fields, receipts, limits and prices."""
-    data = [channels.as_api(channel) for channel in channels.all_channels()]
+    data = [prices.with_overrides(channels.as_api(channel))
+            for channel in channels.all_channels()]
     return {"object": "list", "data": data, "has_more": False, "next_cursor": None}
 
 
@@ -66,4 +68,4 @@ def get_channel(principal: Principal, name: str):
     if channel is None:
         raise ApiError("not_found", f"No channel named {name!r}; the channels are "
                        + ", ".join(channels.names()) + ".", param="name")
-    return channels.as_api(channel)
+    return prices.with_overrides(channels.as_api(channel))

@@ -152,3 +152,24 @@ def usage(partner_id: str, environment: str, *, start: datetime | None = None,
                   "cost": money.format_price(cost)}
                  for period_start, name, messages, segments, estimate, cost in rows],
     }
+
+
+DELIVERED_STATUSES = ("delivered", "read")
+
+
+def delivery_rates(partner_id: str, environment: str, *, start: datetime, end: datetime
+                   ) -> list[dict]:
+    """Per channel, outbound messages of [start, end): how many, how many delivered (or read),
+    how many failed or bounced, and the delivery rate (None when nothing was sent)."""
+    delivered = func.sum(case((Message.status.in_(DELIVERED_STATUSES), 1), else_=0))
+    failed = func.sum(case((Message.status.in_(REFUNDED_STATUSES), 1), else_=0))
+    rows = db.session.execute(
+        select(Message.channel, func.count(Message.id), delivered, failed)
+        .where(Message.partner_id == partner_id, Message.environment == environment,
+               Message.direction == "outbound", Message.created_at >= start,
+               Message.created_at < end)
+        .group_by(Message.channel)).all()
+    order = _group_order("channel")
+    return [{"channel": channel, "messages": int(total), "delivered": int(ok or 0),
+             "failed": int(bad or 0), "rate": (int(ok or 0) / total) if total else None}
+            for channel, total, ok, bad in sorted(rows, key=lambda row: order(row[0]))]

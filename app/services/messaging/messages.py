@@ -19,7 +19,7 @@ from app.models import Message, MessageEvent
 from app.models.base import new_id, utcnow
 from app.money import format_price
 from app.services import tx
-from app.services.billing import wallet
+from app.services.billing import prices, wallet
 from app.services.inbox import contacts, conversations
 from app.services.messaging import delivery, senders, templates
 from app.services.pagination import Page, compare_up_to_second, paginate
@@ -56,11 +56,12 @@ def send(partner_id: str, environment: str, payload: dict, *,
 
     message_id = new_id("msg")
     now = utcnow()
+    cost_estimate = prices.estimate(channel, validated.country_code, validated.segments)
     contact, _ = contacts.resolve_or_create_by_identity(partner_id, environment, channel,
                                                         validated.to)
     conversation = conversations.find_or_open(partner_id, environment, contact.id, channel)
     try:
-        debit = wallet.debit(partner_id, environment, validated.cost_estimate_micros,
+        debit = wallet.debit(partner_id, environment, cost_estimate,
                              message_id, description=f"{channel} message")
     except wallet.InsufficientFunds as short:
         raise ApiError(
@@ -75,7 +76,7 @@ def send(partner_id: str, environment: str, payload: dict, *,
         variables=variables,
         text=validated.text, subject=validated.subject, html=validated.html,
         title=validated.title, segments=validated.segments, conversation_id=conversation.id,
-        contact_id=contact.id, cost_estimate_micros=validated.cost_estimate_micros,
+        contact_id=contact.id, cost_estimate_micros=cost_estimate,
         currency=debit.currency, status_sequence=1, status_changed_at=now, created_at=now,
         updated_at=now, fallback_of_id=fallback_of, meta=validated.metadata or None,
     )

@@ -149,6 +149,12 @@ def is_usable(record: AccessKey, now: datetime | None = None) -> bool:
     return record.expires_at is None or record.expires_at > now
 
 
+def list_keys(partner_id: str) -> list[AccessKey]:
+    """The partner's keys, newest first (both environments; revoked ones too)."""
+    return list(db.session.scalars(select(AccessKey).where(AccessKey.partner_id == partner_id)
+                                   .order_by(AccessKey.id.desc())))
+
+
 def revoke(key_id: str, partner_id: str | None = None) -> AccessKey | None:
     """Revoke a key at once; returns None when no such key (for that partner) exists."""
     query = select(AccessKey).where(AccessKey.id == key_id)

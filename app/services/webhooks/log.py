@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from app.errors import ApiError
@@ -38,6 +38,17 @@ def list_deliveries(partner_id: str, environment: str, endpoint_id: str, *,
     if event_id is not None:
         statement = statement.where(WebhookDelivery.event_id == event_id)
     return paginate(statement, WebhookDelivery.id, limit, cursor)
+
+
+def log_version(partner_id: str, environment: str, endpoint_id: str) -> tuple[str, bool]:
+    """A validator of an endpoint's delivery log (it changes with any delivery), and whether
+    a delivery is still pending (the log then keeps changing)."""
+    endpoint = webhooks.get(partner_id, environment, endpoint_id)
+    count, latest, pending = db.session.execute(
+        select(func.count(WebhookDelivery.id), func.max(WebhookDelivery.updated_at),
+               func.sum(case((WebhookDelivery.status == "pending", 1), else_=0)))
+        .where(WebhookDelivery.endpoint_id == endpoint.id)).one()
+    return f"{count}-{isoformat(latest) if latest else ''}-{pending or 0}", bool(pending)
 
 
 def deliveries_to_api(deliveries: list[WebhookDelivery]) -> list[dict]:
@@ -70,7 +81,8 @@ def _delivery_to_api(delivery: WebhookDelivery, event_type: str | None,
     }
 
 
-def _enabled(endpoint: WebhookEndpoint) -> WebhookEndpoint:
+def enabled(endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """The endpoint, if it is enabled; 409 otherwise (nothing is sent to a disabled one)."""
     if endpoint.status != "enabled":
         raise ApiError("conflict", f"Webhook endpoint {endpoint.id} is disabled; enable it "
                        "first.", param="id")
@@ -105,7 +117,7 @@ def replay(partner_id: str, environment: str, endpoint_id: str,
     if delivery is None:
         raise ApiError("not_found", f"No delivery {delivery_id} of webhook endpoint "
                        f"{endpoint_id}.", param="delivery_id")
-    _enabled(endpoint)
+    enabled(endpoint)
     if delivery.status == "pending":
         raise ApiError("conflict", f"Delivery {delivery.id} is still pending.",
                        param="delivery_id")
@@ -120,7 +132,7 @@ def replay_failed_since(partner_id: str, environment: str, endpoint_id: str,
     """Deliver again each event whose latest delivery to this endpoint, made at or after
     `since`, failed: at most REPLAY_BATCH per call. Return how many, and whether more
     remain (the same call again replays the next batch)."""
-    endpoint = _enabled(webhooks.get(partner_id, environment, endpoint_id))
+    endpoint = enabled(webhooks.get(partner_id, environment, endpoint_id))
     newer = aliased(WebhookDelivery)
     failed = db.session.scalars(
         select(Event).join(WebhookDelivery, WebhookDelivery.event_id == Event.id).where(
