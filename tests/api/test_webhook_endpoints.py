@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from app.cli_webhooks import webhook_cli
+from app.cli.webhooks import webhook_cli
 from app.extensions import db
 from app.models import Event, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow

@@ -10,22 +10,20 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.services import rotation, secretbox
+
 secrets_cli = AppGroup("secrets", help="Keys of the secrets stored encrypted.")
 
 
 @secrets_cli.command("generate-key")
 def generate_key():
     """Print a new random key for GATEWAY_CREDENTIALS_KEY."""
-    from app.services import secretbox
-
     click.echo(secretbox.generate_key())
 
 
 @secrets_cli.command("rotate")
 def rotate():
     """Re-encrypt gateway credentials, webhook secrets and stored responses under the newest key."""
-    from app.services import rotation
-
     result = rotation.rotate_all()
     for label, count in result.rotated.items():
         click.echo(f"{label}: {count} re-encrypted")

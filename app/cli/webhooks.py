@@ -1,6 +1,6 @@
 """Operator commands for webhooks: `flask --app wsgi webhook ...`.
 
-Wire with `cli_webhooks.init_app(app)` next to the other command groups.
+Registered by `app.cli.init_app` with the other command groups.
 """
 
 from __future__ import annotations
@@ -8,6 +8,11 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+
+from app.errors import ApiError
+from app.extensions import db
+from app.models import Partner
+from app.services.webhooks import endpoints as webhooks
 
 webhook_cli = AppGroup("webhook", help="Webhook endpoints set by operators.")
 
@@ -23,11 +28,6 @@ def set_platform_endpoint(partner_id, environment, url, event_types):
 
     The signing secret is printed once, when the endpoint is created.
     """
-    from app.errors import ApiError
-    from app.extensions import db
-    from app.models import Partner
-    from app.services.webhooks import endpoints as webhooks
-
     if db.session.get(Partner, partner_id) is None:
         raise click.ClickException(f"no partner {partner_id}")
     try:
@@ -46,8 +46,6 @@ def set_platform_endpoint(partner_id, environment, url, event_types):
 @click.option("--environment", type=click.Choice(["live", "sandbox"]), required=True)
 def remove_platform_endpoint(partner_id, environment):
     """Delete a partner's platform-side endpoint and its delivery log."""
-    from app.services.webhooks import endpoints as webhooks
-
     removed = webhooks.remove_platform_endpoint(partner_id, environment)
     if removed is None:
         raise click.ClickException(f"no platform endpoint for {partner_id} in {environment}")

@@ -1,6 +1,6 @@
 """The local platform's commands: `flask --app wsgi platform run|stop` (`make run`, `make stop`).
 
-Wire with `cli_platform.init_app(app)` next to the other command groups.
+Registered by `app.cli.init_app` with the other command groups.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app import supervisor
+
 platform_cli = AppGroup("platform", help="Run the local platform: embedded Redis, web, worker.")
 
 
@@ -19,8 +21,6 @@ platform_cli = AppGroup("platform", help="Run the local platform: embedded Redis
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 def platform_run(host, port):
     """Serve web and worker on one embedded Redis until Ctrl-C; stop everything then."""
-    from app import supervisor
-
     app = current_app._get_current_object()
     try:
         code = supervisor.run(app.instance_path, host, port, app.config["REDIS_URL"],
@@ -35,8 +35,6 @@ def platform_run(host, port):
 @platform_cli.command("stop")
 def platform_stop():
     """Stop the platform running on this instance folder, and any Redis a crash left."""
-    from app import supervisor
-
     supervisor.stop(current_app.instance_path, echo=lambda text: click.echo(text))
 
 

@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app wsgi partner|key|user|demo|worker ...`."""
+"""Tenants, keys, logins and the demo: `flask --app wsgi partner|key|user|demo ...`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import cli_evaluations, cli_platform, cli_secrets, cli_senders, cli_webhooks, money
-from app.services.tenancy import keys, partners, users
+from app import money
+from app.extensions import db
+from app.models import AccessKey, Partner
+from app.services.tenancy import demo, keys, partners, users
 
 partner_cli = AppGroup("partner", help="Manage partners (tenants).")
 key_cli = AppGroup("key", help="Manage access keys.")
@@ -75,9 +77,6 @@ def partner_rate_limit(partner_id, live, sandbox, reset):
 @click.option("--json", "as_json", is_flag=True)
 def key_create(partner_id, environment, name, as_json):
     """Issue a new access key; prints the plaintext once."""
-    from app.extensions import db
-    from app.models import Partner
-
     if db.session.get(Partner, partner_id) is None:
         raise click.ClickException(f"no partner {partner_id}")
     issued = keys.create(partner_id, environment, name=name)
@@ -100,9 +99,6 @@ def key_revoke(key_id):
 @click.option("--overlap-hours", type=float, default=24.0, show_default=True)
 def key_roll(key_id, overlap_hours):
     """Issue a replacement; the old key keeps working for the overlap."""
-    from app.extensions import db
-    from app.models import AccessKey
-
     old = db.session.get(AccessKey, key_id)
     issued = old and keys.roll(key_id, old.partner_id, timedelta(hours=overlap_hours))
     if not issued:
@@ -141,8 +137,6 @@ def user_set_password(email, password):
 @demo_cli.command("seed")
 def demo_seed():
     """Create (once) the demo partner, logins, contacts, conversations and template."""
-    from app.services.tenancy import demo
-
     try:
         result = demo.seed()
     except demo.NotDevelopment as exc:
@@ -167,112 +161,7 @@ def _curl(url: str, key: str, body: dict) -> str:
             f"  -d {shlex.quote(json.dumps(body))}")
 
 
-@click.command("worker")
-@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
-@click.option("--queue", "queues", multiple=True, help="Queues to serve (default: all).")
-@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker processes to run (one per core uses the machine).")
-def worker(burst, queues, processes):
-    """Run an RQ worker with this app preloaded (jobs run in-process, no fork per job)."""
-    from jobs.worker import run_worker
-
-    app = current_app._get_current_object()
-    run_worker(app, list(queues) or list(app.config["RQ_QUEUES"]), burst=burst,
-               processes=processes)
-
-
-gateway_cli = AppGroup("gateway", help="Manage upstream provider gateways (operators).")
-
-
-def _pairs(_ctx, _param, values):
-    pairs = {}
-    for value in values:
-        key, sep, val = value.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{value!r} is not KEY=VALUE")
-        pairs[key] = val
-    return pairs
-
-
-@gateway_cli.command("add")
-@click.option("--channel", required=True)
-@click.option("--provider", required=True, help="Wire format, e.g. twilio.")
-@click.option("--name", required=True)
-@click.option("--partner", "partner_id", help="A partner's own gateway; omit for shared.")
-@click.option("--environment", type=click.Choice(["live"]), default="live", show_default=True)
-@click.option("--base-url", help="Provider API base URL (default: the provider's own).")
-@click.option("--credential", "credentials", multiple=True, callback=_pairs,
-              help="KEY=VALUE, stored encrypted; VALUE may be env:VAR to read VAR at use.")
-@click.option("--setting", "settings", multiple=True, callback=_pairs, help="KEY=VALUE.")
-def gateway_add(channel, provider, name, partner_id, environment, base_url, credentials,
-                settings):
-    """Add a gateway; prints its id (credentials are never printed)."""
-    from app.channels.gateways import adapter_for
-    from app.errors import ApiError
-    from app.services.messaging import gateways
-
-    try:
-        adapter_for(provider)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    try:
-        gateway = gateways.add_gateway(channel, provider, name, partner_id=partner_id,
-                                       environment=environment, base_url=base_url,
-                                       credentials=credentials, settings=settings)
-    except ApiError as exc:
-        raise click.ClickException(exc.detail) from exc
-    click.echo(f"{gateway.id} {gateway.channel} {gateway.provider} {gateway.environment}")
-    click.echo(f"  callbacks: {current_app.config['APP_PUBLIC_URL'].rstrip('/')}"
-               f"/hooks/{gateway.id}")
-
-
-@gateway_cli.command("list")
-def gateway_list():
-    """List every gateway (credentials are never shown)."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import Gateway
-
-    for gateway in db.session.scalars(select(Gateway).order_by(Gateway.created_at)):
-        owner = gateway.partner_id or "shared"
-        click.echo(f"{gateway.id} {gateway.environment} {gateway.channel} {gateway.provider} "
-                   f"{gateway.status} {owner} {gateway.name}")
-
-
-def _set_gateway_status(gateway_id: str, status: str, done: str) -> None:
-    from app.errors import ApiError
-    from app.services.messaging import gateways
-
-    try:
-        found = gateways.set_status(gateway_id, status)
-    except ApiError as exc:
-        raise click.ClickException(exc.detail) from exc
-    if found is None:
-        raise click.ClickException(f"no gateway {gateway_id}")
-    click.echo(f"{done} {gateway_id}")
-
-
-@gateway_cli.command("disable")
-@click.argument("gateway_id")
-def gateway_disable(gateway_id):
-    """Stop sending through a gateway."""
-    _set_gateway_status(gateway_id, "disabled", "disabled")
-
-
-@gateway_cli.command("enable")
-@click.argument("gateway_id")
-def gateway_enable(gateway_id):
-    """Send through a gateway again."""
-    _set_gateway_status(gateway_id, "active", "enabled")
-
-
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for command in (partner_cli, key_cli, user_cli, demo_cli, gateway_cli, worker):
+    for command in (partner_cli, key_cli, user_cli, demo_cli):
         app.cli.add_command(command)
-    cli_webhooks.init_app(app)
-    cli_platform.init_app(app)
-    cli_senders.init_app(app)
-    cli_secrets.init_app(app)
-    cli_evaluations.init_app(app)

@@ -12,6 +12,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.errors import ApiError
+from app.services.tenancy import evaluations
+
 evaluation_cli = AppGroup("evaluation", help="Evaluation requests from the public form.")
 
 
@@ -21,8 +24,6 @@ evaluation_cli = AppGroup("evaluation", help="Evaluation requests from the publi
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 def evaluation_list(status, as_json):
     """List requests, newest first."""
-    from app.services.tenancy import evaluations
-
     for found in evaluations.list_requests(None if status == "all" else status):
         row = {"id": found.id, "status": found.status, "company": found.company,
                "name": found.name, "email": found.email, "channels": found.channels,
@@ -35,8 +36,6 @@ def evaluation_list(status, as_json):
 
 
 def _decide(action, *args):
-    from app.errors import ApiError
-
     try:
         return action(*args)
     except ApiError as refused:
@@ -47,8 +46,6 @@ def _decide(action, *args):
 @click.argument("evaluation_id")
 def evaluation_approve(evaluation_id):
     """Provision the partner (sandbox wallet and key, first admin) and email the requester."""
-    from app.services.tenancy import evaluations
-
     found = _decide(evaluations.approve, evaluation_id, "cli")
     click.echo(f"{found.id} approved: partner {found.partner_id}; the welcome email with the "
                f"sandbox key went to {found.email}.")
@@ -59,8 +56,6 @@ def evaluation_approve(evaluation_id):
 @click.option("--reason", required=True, help="Sent to the requester.")
 def evaluation_reject(evaluation_id, reason):
     """Decline a request; the requester receives the reason by email."""
-    from app.services.tenancy import evaluations
-
     found = _decide(evaluations.reject, evaluation_id, reason, "cli")
     click.echo(f"{found.id} rejected; {found.email} was told why.")
 

@@ -9,6 +9,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.errors import ApiError
+from app.services.messaging import senders
+
 sender_cli = AppGroup("sender", help="The `from` values each partner may send as.")
 
 
@@ -18,9 +21,6 @@ sender_cli = AppGroup("sender", help="The `from` values each partner may send as
 @click.argument("address")
 def sender_add(partner_id, channel, address):
     """Verify ADDRESS (email address, number or sender name) for a partner on a channel."""
-    from app.errors import ApiError
-    from app.services.messaging import senders
-
     try:
         sender = senders.add(partner_id, channel, address)
     except ApiError as exc:
@@ -34,8 +34,6 @@ def sender_add(partner_id, channel, address):
 @click.argument("address")
 def sender_remove(partner_id, channel, address):
     """Withdraw a verified sender: sends from it are refused from now on."""
-    from app.services.messaging import senders
-
     if not senders.remove(partner_id, channel, address):
         raise click.ClickException(f"{address} is not a verified {channel} sender of "
                                    f"{partner_id}")
@@ -46,8 +44,6 @@ def sender_remove(partner_id, channel, address):
 @click.option("--partner", "partner_id", required=True)
 def sender_list(partner_id):
     """A partner's verified senders."""
-    from app.services.messaging import senders
-
     for sender in senders.list_senders(partner_id):
         click.echo(f"{sender.id} {sender.channel} {sender.address}")
 
