@@ -69,6 +69,13 @@ def agent_feed(partner_id: str, environment: str, user_id: str, *,
                                         Conversation.assignee_id.is_(None)))
     else:
         statement = statement.where(Conversation.updated_at >= updated_since)
+    rows, has_more = recently_updated(statement, limit, cursor)
+    return Page(rows, has_more, encode_cursor(rows[-1][0]) if has_more else None)
+
+
+def recently_updated(statement, limit: int, cursor: str | None) -> tuple[list[tuple], bool]:
+    """One page of (conversation, ...) rows, most recently updated first, after `cursor`;
+    and whether more follow."""
     if cursor:
         stamp, last_id = decode_cursor(cursor)
         statement = statement.where(or_(
@@ -76,9 +83,7 @@ def agent_feed(partner_id: str, environment: str, user_id: str, *,
             and_(Conversation.updated_at == stamp, Conversation.id < last_id)))
     rows = list(db.session.execute(statement.order_by(
         Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit + 1)))
-    has_more = len(rows) > limit
-    rows = [tuple(row) for row in rows[:limit]]
-    return Page(rows, has_more, encode_cursor(rows[-1][0]) if has_more else None)
+    return [tuple(row) for row in rows[:limit]], len(rows) > limit
 
 
 def feed_item_to_api(row: tuple[Conversation, Contact]) -> dict:

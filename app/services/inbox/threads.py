@@ -30,7 +30,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import tx
 from app.services.inbox import conversations
-from app.services.inbox.inbox import decode_cursor, encode_cursor
+from app.services.inbox.inbox import encode_cursor, recently_updated
 from app.services.pagination import Page
 
 VIEWS = ("mine", "unassigned", "all")
@@ -93,15 +93,8 @@ def list_rows(partner_id: str, environment: str, user_id: str, *, view: str = "a
             exists().where(Message.conversation_id == Conversation.id,
                            _scoped(Message, partner_id, environment),
                            func.lower(Message.text).like(pattern, escape="\\"))))
-    if cursor:
-        stamp, last_id = decode_cursor(cursor)
-        statement = statement.where(or_(
-            Conversation.updated_at < stamp,
-            and_(Conversation.updated_at == stamp, Conversation.id < last_id)))
-    found = list(db.session.execute(statement.order_by(
-        Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit + 1)))
-    has_more = len(found) > limit
-    rows = [Row(conversation, contact) for conversation, contact in found[:limit]]
+    found, has_more = recently_updated(statement, limit, cursor)
+    rows = [Row(conversation, contact) for conversation, contact in found]
     _annotate(rows, partner_id, environment, user_id)
     return Page(rows, has_more, encode_cursor(rows[-1].conversation) if has_more else None)
 
