@@ -55,14 +55,14 @@ def _drop_schema(env: dict) -> None:
 def backend_settings() -> tuple[str, dict]:
     """Which backend to run on, and the environment that selects it."""
     env: dict[str, str] = {}
-    database = os.environ.get("DATABASE_URL") or (
-        "postgresql://postgres@127.0.0.1:5432/test" if _answers(5432) else "")
+    # Without its query: a schema set there (a test session's) gives way to the bench's own.
+    database = (os.environ.get("DATABASE_URL") or (
+        "postgresql://postgres@127.0.0.1:5432/test" if _answers(5432) else "")).split("?")[0]
     cache = os.environ.get("REDIS_URL") or ("redis://127.0.0.1:6379/6" if _answers(6379) else "")
     if database and cache:
         schema = f"switchboard_bench_{os.getpid()}"
         _fresh_schema(database, schema)
-        separator = "&" if "?" in database else "?"
-        env["DATABASE_URL"] = f"{database}{separator}options=-csearch_path%3D{schema}"
+        env["DATABASE_URL"] = f"{database}?options=-csearch_path%3D{schema}"
         env["REDIS_URL"] = cache
         return "postgresql+redis", env
     return "sqlite+embedded-redis", env
