@@ -14,6 +14,7 @@ from tests.e2e.conftest import shoot
 pytestmark = pytest.mark.slow
 HOSTILE_TEXT = "<script>alert(1)</script> and <img src=x onerror=alert(2)>"
 HOSTILE_NAME = "<img src=x onerror=alert(3)>"
+HIDDEN = "Object.defineProperty(document, 'hidden', {configurable: true, get: () => VALUE})"
 
 
 @pytest.fixture
@@ -182,3 +183,23 @@ def test_axe_finds_no_serious_or_critical_violation_on_sign_in_inbox_and_thread(
     page.goto(f"/admin/conversations/{conversation_id}")
     assert axe(page) == []
     context.close()
+
+
+def test_the_thread_polls_only_while_the_tab_is_visible(app, team, page):
+    conversation_id, _ = receive(app, team.partner_id, text="Polling?")
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url)
+            if "/lines?" in request.url else None)
+    sign_in(page, "agent@acme.example")
+    page.click(f"#row-{conversation_id} a")
+    page.wait_for_selector("#thread-lines")
+    page.wait_for_timeout(3500)
+    assert polls, "the thread never polled while visible"
+    page.evaluate(HIDDEN.replace("VALUE", "true"))
+    page.wait_for_timeout(500)
+    hidden_from = len(polls)
+    page.wait_for_timeout(7000)
+    assert len(polls) == hidden_from  # two poll periods passed: nothing asked while hidden
+    page.evaluate(HIDDEN.replace("VALUE", "false"))
+    page.wait_for_timeout(3500)
+    assert len(polls) > hidden_from
