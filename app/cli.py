@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import cli_platform, cli_webhooks, money
+from app import cli_openapi, cli_platform, cli_webhooks, money
 from app.services.tenancy import keys, partners, users
 
 partner_cli = AppGroup("partner", help="Manage partners (tenants).")
@@ -251,4 +251,5 @@ def init_app(app: Flask) -> None:
     for command in (partner_cli, key_cli, user_cli, demo_cli, gateway_cli, worker):
         app.cli.add_command(command)
     cli_webhooks.init_app(app)
+    cli_openapi.init_app(app)
     cli_platform.init_app(app)

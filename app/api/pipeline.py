@@ -53,6 +53,8 @@ class EndpointSpec:
     # The admin UI's presentation of a 2xx answer (the HTML fragment htmx swaps in); with
     # it, forms may post the endpoint without JavaScript too (see app.api.negotiation).
     html: Callable[[Principal, Response], Response] | None = None
+    # The handler's name: the endpoint's Flask name and its OpenAPI operationId.
+    name: str = ""
 
 
 @dataclass
@@ -85,7 +87,7 @@ class Surface:
             spec = EndpointSpec(method, (self.bp.url_prefix or "") + rule, summary, tags, body,
                                 query, response, status, errors,
                                 (handler.__doc__ or "").strip(), finish, public,
-                                tuple((headers or {}).items()), html)
+                                tuple((headers or {}).items()), html, handler.__name__)
             self.endpoints.append(spec)
 
             @functools.wraps(handler)
