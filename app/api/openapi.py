@@ -196,6 +196,7 @@ FIELD_ID_PREFIXES = {
     "fallback_of": "msg", "event_id": "evt", "endpoint_id": "we", "delivery_id": "whd",
     "gateway": "gw", "gateway_id": "gw", "partner_id": "ptr", "template_id": "tpl",
     "user_id": "usr", "assignee_id": "usr", "author_id": "usr", "actor_id": "usr",
+    "agent_id": "usr",
 }
 _EXAMPLE_ULID = "01HNQX2P8Y9R3T4V5W6Z7A8B9C"
 

@@ -42,7 +42,6 @@ from app.models import Partner
 from tests.factories import make_partner, make_user
 
 
-
 @schemathesis.check
 def problem_code_documented(ctx, response, case):
     """A problem's `code` is one its operation documents for that status (`Problem.code` is a
