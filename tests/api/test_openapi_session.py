@@ -1,7 +1,8 @@
 """A realistic /api/v1 session, every request and response validated with `openapi-core`
 against the served document: each operation's success, then the errors an integrator meets
-(a reused Idempotency-Key, a refused field), each answer a documented problem code of its
-operation."""
+(no key, a bad key, unknown ids, bad bodies and parameters, the wrong media type, bad or
+reused Idempotency-Keys, a refused field, the rate limit, an empty wallet), each answer a
+documented problem code of its operation."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ import uuid
 import pytest
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
+from sqlalchemy import update
 from werkzeug.datastructures import Headers
 
 from app.api.principal import MUTATING
+from app.extensions import db
+from app.models import Partner
+from app.services.tenancy import keys
 from tests.api import test_schemathesis as fuzz
+from tests.factories import make_partner
 
 UNKNOWN_ID = "con_01HNQX2P8Y9R3T4V5W6Z7A8B9C"
 # The objects, ids and known-good requests of the property-based test's session.
@@ -126,3 +132,66 @@ def test_a_reused_key_and_a_refused_field_match_the_document(session, seeded):
     invalid = session.call("POST", "/api/v1/messages", operation=label, valid_request=False,
                            headers=auth, json={"channel": "sms", "to": "12345", "text": "x"})
     assert (invalid.json["code"], invalid.json["param"]) == ("invalid_phone_number", "to")
+
+
+def test_the_errors_of_every_operation_match_the_document(session, seeded):
+    auth = seeded["auth"]
+    for method, path, operation in _operations(session.document):
+        label = f"{method} {path}"
+        if operation.get("security") == []:
+            continue
+        names = re.findall(r"\{([a-z_]+)\}", path)
+        url = _concrete(path, {name: _seeded_id(_collection(path), 0) for name in names})
+        missing = session.call(method, url, operation=label, valid_request=False)
+        assert missing.json["code"] == "missing_api_key"
+        bad_key = session.call(method, url, operation=label, valid_request=False,
+                               headers={"Authorization": "Bearer ak_test_nope"})
+        assert bad_key.status_code == 401
+        if names:
+            unknown = _concrete(path, {name: UNKNOWN_ID for name in names})
+            answer = session.call(method, unknown, operation=label, valid_request=False,
+                                  headers=auth)
+            assert answer.status_code in (404, 422), (label, answer.json)
+        if method in MUTATING:
+            answer = session.call(method, url, operation=label, valid_request=False,
+                                  headers={**auth, "Idempotency-Key": "with space"})
+            assert answer.json["code"] == "invalid_idempotency_key"
+            answer = session.call(method, url, operation=label, valid_request=False,
+                                  headers=auth, data="{", content_type="application/json")
+            assert answer.json["code"] in ("invalid_json", "not_found"), (label, answer.json)
+            answer = session.call(method, url, operation=label, valid_request=False,
+                                  headers=auth, data="x=1", content_type="text/plain")
+            assert answer.status_code in (415, 404), label
+        if "requestBody" in operation:
+            answer = session.call(method, url, operation=label, valid_request=False,
+                                  headers=auth, json={"surely_not_a_field": 1})
+            assert answer.json["code"] in ("unknown_field", "not_found"), (label, answer.json)
+        if any(p["in"] == "query" and p["name"] == "limit"
+               for p in operation.get("parameters", [])):
+            answer = session.call(method, url, operation=label, valid_request=False,
+                                  headers=auth, query_string={"limit": "0"})
+            assert answer.json["code"] in ("invalid_parameter", "not_found"), label
+
+
+def test_the_rate_limit_and_insufficient_funds_match_the_document(app, session, seeded):
+    auth = seeded["auth"]
+    with app.app_context():
+        partner = keys.authenticate(auth["Authorization"].removeprefix("Bearer ")).partner_id
+        db.session.execute(update(Partner).where(Partner.id == partner)
+                           .values(rate_limit_sandbox=3))
+        db.session.commit()
+    answers = [session.call("GET", "/api/v1/balance", operation="GET /api/v1/balance",
+                            headers=auth) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[-1].json["code"] == "rate_limited"
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+
+
+def test_insufficient_funds_matches_the_document(app, session):
+    with app.app_context():
+        poor = make_partner(name="Poor", balance="0", sandbox_balance="0")
+    answer = session.call("POST", "/api/v1/messages", operation="POST /api/v1/messages",
+                          headers={"Authorization": f"Bearer {poor.test_key}"},
+                          json={"channel": "sms", "to": "+15005550006", "text": "Hi"})
+    assert answer.status_code == 402
+    assert answer.json["code"] == "insufficient_funds"
