@@ -18,8 +18,11 @@ from app.errors import registry, type_url
 _PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 ID_SCHEMA = {"type": "string", "pattern": r"^[a-z]+_[0-7][0-9A-HJKMNP-TV-Z]{25}$"}
 # Problems any endpoint can answer, whatever it declares.
-ALWAYS = ("missing_api_key", "invalid_api_key", "revoked_api_key", "forbidden", "rate_limited",
-          "internal_error")
+ALWAYS = ("forbidden", "rate_limited", "internal_error")
+# What each surface's authenticator refuses a caller with (app/api/authn/); public
+# operations (signing in) run no authenticator.
+AUTHENTICATION = {"v1": ("missing_api_key", "invalid_api_key", "revoked_api_key"),
+                  "mobile": ("invalid_token",), "internal": ("invalid_token",)}
 # Every mutating call reads its body (an endpoint without a body model refuses one with
 # `invalid_request`); only a body model's fields can be unknown, missing or invalid.
 FOR_MUTATING = ("invalid_json", "unsupported_media_type", "payload_too_large", "invalid_request",
@@ -58,6 +61,24 @@ HEADERS = {
 }
 _RATE_LIMIT_HEADERS = ("RateLimit-Policy", "RateLimit", "X-RateLimit-Limit",
                        "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
+# How each surface's callers prove who they are: (`security`, `securitySchemes`).
+SECURITY = {
+    "v1": ([{"bearerAuth": []}], {"bearerAuth": {
+        "type": "http", "scheme": "bearer",
+        "description": "`ak_live_...` for production, `ak_test_...` for the sandbox."}}),
+    "mobile": ([{"bearerAuth": []}], {"bearerAuth": {
+        "type": "http", "scheme": "bearer",
+        "description": "The access token (`mat_...`) that signing in or refreshing answers."}}),
+    # The admin UI's own calls: its session cookie (Flask's default name) plus the page's
+    # CSRF token in `X-CSRFToken`.
+    "internal": ([{"sessionCookie": [], "csrfToken": []}], {
+        "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
+                          "description": "The admin UI's session, set by signing in."},
+        "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+                      "description": "The CSRF token of the admin page making the call."}}),
+}
 
 
 def _headers(*names: str, required: tuple[str, ...] = ()) -> dict:
@@ -102,9 +123,10 @@ def _parameters(spec: EndpointSpec) -> list[dict]:
     return params
 
 
-def problem_codes(spec: EndpointSpec) -> list[str]:
-    """Every problem `code` an endpoint can answer with, in documentation order."""
-    codes = list(ALWAYS) + list(spec.errors)
+def problem_codes(spec: EndpointSpec, surface: str = "v1") -> list[str]:
+    """Every problem `code` an endpoint of a surface can answer with, in documentation order."""
+    codes = ([] if spec.public else list(AUTHENTICATION[surface])) + list(ALWAYS)
+    codes += list(spec.errors)
     if spec.method in MUTATING:
         codes += list(FOR_MUTATING)
     if spec.body is not None:
@@ -152,18 +174,18 @@ def _problem_example(code: str) -> dict:
             "code": code, "param": None, "request_id": "req_01HNQX2P8Y9R3T4V5W6Z7A8B9C"}
 
 
-def _codes_by_status(spec: EndpointSpec) -> dict[int, list[str]]:
+def _codes_by_status(spec: EndpointSpec, surface: str) -> dict[int, list[str]]:
     by_status: dict[int, list[str]] = defaultdict(list)
     known = registry()
-    for code in problem_codes(spec):
+    for code in problem_codes(spec, surface):
         by_status[known[code].status].append(code)
     return dict(sorted(by_status.items()))
 
 
-def _error_responses(spec: EndpointSpec) -> dict:
+def _error_responses(by_status: dict[int, list[str]]) -> dict:
     return {str(status): {"$ref": f"#/components/responses/{response_name(status)}",
                           "description": _codes_description(codes)}
-            for status, codes in _codes_by_status(spec).items()}
+            for status, codes in by_status.items()}
 
 
 class _Schemas(GenerateJsonSchema):
@@ -264,6 +286,8 @@ def build(surface: Surface, *, title: str, version: str, server_url: str | None 
         }
         if spec.description:
             operation["description"] = spec.description
+        if spec.public:  # signing in: no bearer token yet
+            operation["security"] = []
         if spec.body is not None:
             # An empty body is read as `{}`, so it is only required when a field is.
             required = any(f.is_required() for f in spec.body.model_fields.values())
@@ -276,10 +300,11 @@ def build(surface: Surface, *, title: str, version: str, server_url: str | None 
             success["content"] = {"application/json": {
                 "schema": keys[(spec.response, "serialization")]}}
         operation["responses"][str(spec.status)] = success
-        operation["responses"].update(_error_responses(spec))
+        by_status = _codes_by_status(spec, surface.name)
+        operation["responses"].update(_error_responses(by_status))
         operation["x-problem-codes"] = {str(status): codes for status, codes
-                                        in _codes_by_status(spec).items()}
-        for status, codes in _codes_by_status(spec).items():
+                                        in by_status.items()}
+        for status, codes in by_status.items():
             problems[status].extend(c for c in codes if c not in problems[status])
         paths[path][spec.method.lower()] = operation
     if document_path:
@@ -290,15 +315,13 @@ def build(surface: Surface, *, title: str, version: str, server_url: str | None 
         "info": {"title": title, "version": version,
                  "description": "Send and receive messages on eleven channels."},
         "servers": [{"url": server_url or public_url()}],
-        "security": [{"bearerAuth": []}],
+        "security": SECURITY[surface.name][0],
         "paths": dict(paths),
         "components": {
             "schemas": schemas,
             "responses": {response_name(status): _problem_response(status, codes)
                           for status, codes in sorted(problems.items())},
             "headers": HEADERS,
-            "securitySchemes": {"bearerAuth": {
-                "type": "http", "scheme": "bearer",
-                "description": "`ak_live_...` for production, `ak_test_...` for the sandbox."}},
+            "securitySchemes": SECURITY[surface.name][1],
         },
     }

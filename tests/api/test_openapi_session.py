@@ -22,6 +22,7 @@ from app.models import Partner
 from app.services.tenancy import keys
 from tests.api import test_schemathesis as fuzz
 from tests.factories import make_partner
+from tests.helpers import set_config
 
 UNKNOWN_ID = "con_01HNQX2P8Y9R3T4V5W6Z7A8B9C"
 # The objects, ids and known-good requests of the property-based test's session.
@@ -48,6 +49,7 @@ class Session:
         sent = response.request
         request = MockRequest("http://localhost", method.lower(), sent.path,
                               args=dict(sent.args), headers=dict(Headers(sent.headers)),
+                              cookies=dict(sent.cookies),
                               data=_body(kwargs), content_type=sent.mimetype or "")
         if valid_request:
             self.spec.validate_request(request)
@@ -195,3 +197,119 @@ def test_insufficient_funds_matches_the_document(app, session):
                           json={"channel": "sms", "to": "+15005550006", "text": "Hi"})
     assert answer.status_code == 402
     assert answer.json["code"] == "insufficient_funds"
+
+
+def test_an_agents_mobile_session_matches_the_mobile_document(app, client, tenant):
+    """The phone's whole session on /api/mobile: sign in, poll, read, reply, register and
+    drop a push token, refresh, sign out, and the problems on the way."""
+    from app.cli_openapi import document
+    from tests.api._mobile import PASSWORD, _user
+
+    with app.app_context():
+        session = Session(client, document("mobile"))
+    agent_id = _user(app, tenant.partner_id, email="phone@acme.example")
+    sent = tenant.live.post("/messages", json={"channel": "sms", "to": "+15005550006",
+                                               "text": "Hi"}).json
+    conversation = sent["conversation_id"]
+    assert tenant.live.post(f"/conversations/{conversation}/assign",
+                            json={"agent_id": agent_id}).status_code == 200
+    signed_in = session.call("POST", "/api/mobile/auth/token",
+                             operation="POST /api/mobile/auth/token",
+                             json={"email": "phone@acme.example", "password": PASSWORD})
+    assert signed_in.status_code == 200
+    wrong = session.call("POST", "/api/mobile/auth/token", operation="POST /api/mobile/auth/token",
+                         json={"email": "phone@acme.example", "password": "nope"})
+    assert wrong.status_code == 401
+    tokens = signed_in.json
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    feed = session.call("GET", "/api/mobile/conversations",
+                        operation="GET /api/mobile/conversations", headers=auth)
+    assert conversation in [c["id"] for c in feed.json["data"]]
+    messages = f"/api/mobile/conversations/{conversation}/messages"
+    label = "{id}".join(("GET /api/mobile/conversations/", "/messages"))
+    assert session.call("GET", messages, operation=label, headers=auth).status_code == 200
+    unknown = session.call("GET", messages.replace(conversation, UNKNOWN_ID), operation=label,
+                           valid_request=False, headers=auth)
+    assert unknown.status_code == 404
+    reply = session.call("POST", messages, operation="POST" + label[3:], headers={
+        **auth, "Idempotency-Key": "reply-1"}, json={"text": "On it"})
+    assert reply.status_code == 202
+    empty = session.call("POST", messages, operation="POST" + label[3:], valid_request=False,
+                         headers=auth, json={})
+    assert empty.json["code"] == "missing_field"
+    fcm = "fcm-token-" + "x" * 30
+    registered = session.call("POST", "/api/mobile/push_tokens",
+                              operation="POST /api/mobile/push_tokens", headers=auth,
+                              json={"token": fcm, "platform": "android"})
+    assert registered.status_code in (200, 201)
+    dropped = session.call("DELETE", f"/api/mobile/push_tokens/{fcm}",
+                           operation="DELETE /api/mobile/push_tokens/{token}", headers=auth)
+    assert dropped.status_code < 300
+    refreshed = session.call("POST", "/api/mobile/auth/refresh",
+                             operation="POST /api/mobile/auth/refresh",
+                             json={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 200
+    new_auth = {"Authorization": f"Bearer {refreshed.json['access_token']}"}
+    revoked = session.call("POST", "/api/mobile/auth/revoke",
+                           operation="POST /api/mobile/auth/revoke", headers=new_auth,
+                           json={"token": refreshed.json["access_token"]})
+    assert revoked.status_code < 300
+    gone = session.call("GET", "/api/mobile/conversations", valid_request=False,
+                        operation="GET /api/mobile/conversations", headers=new_auth)
+    assert gone.status_code == 401
+    documented = {f"{m.upper()} {p}" for p, item in session.document["paths"].items()
+                  for m in item}
+    assert documented == set(session.seen)
+
+
+def test_the_admin_uis_internal_session_matches_the_internal_document(app, tenant,
+                                                                      monkeypatch):
+    """The admin UI's calls on /api/internal (cookie + CSRF token), and their problems."""
+    from app.cli_openapi import document
+    from tests.api.test_internal import _open, _sign_in, _user
+
+    set_config(monkeypatch, app, "INTERNAL_SEND_CONFIRM_SECONDS", 1)  # no worker runs here
+    browser = _sign_in(app, "desk@acme.example",  # an admin: erasing a contact is theirs
+                       _user(app, tenant.partner_id, role="admin", email="desk@acme.example"))
+    with app.app_context():
+        session = Session(browser.client, document("internal"))
+    conversation = _open(app, tenant.partner_id)
+    contact = tenant.live.get(f"/conversations/{conversation}").json["contact_id"]
+    csrf = {"X-CSRFToken": browser.csrf_token}
+
+    def post(path, template, json=None, valid=True, headers=None):
+        return session.call("POST", "/api/internal" + path, valid_request=valid,
+                            operation=f"POST /api/internal{template}", json=json,
+                            headers={**csrf, "Idempotency-Key": str(uuid.uuid4()),
+                                     **(headers or {})})
+
+    assert post(f"/conversations/{conversation}/assign", "/conversations/{id}/assign",
+                {"agent_id": browser.user_id}).status_code == 200
+    assert post(f"/conversations/{conversation}/notes", "/conversations/{id}/notes",
+                {"body": "Called them back"}).status_code in (200, 201)
+    sent = post("/messages/send_and_confirm", "/messages/send_and_confirm",
+                {"conversation_id": conversation, "text": "Hello"})
+    assert sent.status_code in (200, 202), sent.json
+    assert post(f"/conversations/{conversation}/close", "/conversations/{id}/close"
+                ).status_code == 200
+    assert post(f"/conversations/{conversation}/reopen", "/conversations/{id}/reopen"
+                ).status_code == 200
+    assert post(f"/contacts/{contact}", "/contacts/{id}", {"name": "Renamed"}
+                ).status_code == 200
+    refused = post(f"/conversations/{conversation}/notes", "/conversations/{id}/notes",
+                   {"body": ""}, valid=False)
+    assert refused.status_code == 422
+    unknown = post(f"/conversations/{UNKNOWN_ID}/close", "/conversations/{id}/close",
+                   valid=False)
+    assert unknown.status_code == 404
+    no_csrf = session.call("POST", f"/api/internal/conversations/{conversation}/close",
+                           operation="POST /api/internal/conversations/{id}/close",
+                           valid_request=False)
+    assert no_csrf.json["code"] == "forbidden"
+    # Erasing waits for messages in flight (409, documented): erase a quiet contact.
+    quiet_conversation = _open(app, tenant.partner_id, address="+15551230000")
+    quiet = tenant.live.get(f"/conversations/{quiet_conversation}").json["contact_id"]
+    assert post(f"/contacts/{quiet}/erase", "/contacts/{id}/erase").status_code == 200
+    documented = {f"{m.upper()} {p}" for p, item in session.document["paths"].items()
+                  for m in item}
+    assert documented == set(session.seen)

@@ -159,3 +159,22 @@ def test_servers_is_the_request_host_in_development(app, client, monkeypatch):
     assert served["servers"] == [{"url": "http://192.0.2.7:8123"}]
     again = client.get("/api/v1/openapi.json", base_url="http://localhost:5001").json
     assert again["servers"] == [{"url": "http://localhost:5001"}]
+
+
+def test_public_operations_ask_for_no_credentials_and_the_rest_for_their_surfaces(document):
+    """Signing in needs no token; the others name how their surface authenticates, and
+    document the authenticator's own refusal codes."""
+    from app.api import surfaces
+
+    name, doc = document
+    surface = {s.name: s for s in surfaces.ALL}[name]
+    public = {spec.name for spec in surface.endpoints if spec.public} | {"get_openapi_document"}
+    refusals = set(openapi.AUTHENTICATION[name])
+    for _, _, operation in _operations(doc):
+        if operation["operationId"] in public:
+            assert operation["security"] == []
+        else:
+            assert "security" not in operation
+            assert refusals <= set(operation["x-problem-codes"]["401"])
+    schemes = doc["components"]["securitySchemes"]
+    assert [set(r) for r in doc["security"]] == [set(schemes)]
