@@ -8,7 +8,7 @@ PORT ?= 5000
 export SWITCHBOARD_ENV ?= development
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: install assets migrate seed run stop test docs bench lint clean
+.PHONY: install assets migrate seed run stop test docs client bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ lint: install
 docs: $(VENV)/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	cp site/sitemap.xml sitemap.xml
+
+# The typed Python client in clients/python, generated from the /api/v1 OpenAPI document by
+# the pinned openapi-python-client (offline; any generator warning fails). Commit the result:
+# tests/api/test_python_client.py fails when the committed client is stale.
+client: $(VENV)/.installed
+	$(BIN)/python clients/generate.py
 
 # Benchmarks as ratios to baselines measured in the same run; QUICK=1 for a short run.
 bench: install

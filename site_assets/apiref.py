@@ -83,7 +83,7 @@ def _operation(path: str, method: str, operation: dict, schemas: dict,
     success = None
     for status, response in operation["responses"].items():
         phrase = HTTPStatus(int(status)).phrase
-        codes = _problem_codes(response)
+        codes = operation.get("x-problem-codes", {}).get(status, [])
         if codes:
             meaning = "Problem: " + ", ".join(
                 f"[`{code}`]({errors_page}#{error_slugs[code]})" for code in codes)
@@ -248,15 +248,3 @@ def _field_table(schema: dict, schemas: dict, *, with_required: bool) -> list[st
         lines += [_row(f"`{path}`", _type(prop, schemas), _details(prop, schemas))
                   for path, prop, _required in rows]
     return lines + [""]
-
-
-def _problem_codes(response: dict) -> list[str]:
-    """The problem `code`s a response documents (its schema's `code` enum), if it is one."""
-    content = response.get("content", {}).get("application/problem+json")
-    if not content:
-        return []
-    for part in content["schema"].get("allOf", []):
-        code = part.get("properties", {}).get("code", {})
-        if "enum" in code:
-            return list(code["enum"])
-    return []

@@ -8,8 +8,13 @@ folder. With DATABASE_URL / REDIS_URL set (as .ci/run does for PostgreSQL and Re
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -20,7 +25,7 @@ from app.extensions import db, redis_connection
 from jobs.worker import run_worker
 from tests.browser import chromium  # noqa: F401 - the session's browser, a fixture
 from tests.factories import ApiClient, make_partner
-from tests.helpers import set_config
+from tests.helpers import free_port, set_config
 
 # Shared test helper modules (imported by tests, after this conftest): pytest explains their
 # failed asserts like a test's own.
@@ -172,3 +177,51 @@ def local(app, monkeypatch):
     for key, value in settings.items():
         set_config(monkeypatch, app, key, value)
     return lambda key, value: set_config(monkeypatch, app, key, value)
+
+
+@pytest.fixture(scope="module")
+def server_settings() -> dict:
+    """Settings of a module's live server (a test module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_server(app, server_settings):
+    """`flask run` and a `flask worker` on the test session's database and Redis."""
+    from tests.jobs._workers import worker_env
+
+    root = Path(__file__).resolve().parents[1]
+    port = free_port()
+    env = worker_env(app, INTERNAL_SEND_CONFIRM_SECONDS=2, **server_settings)
+    logs = root / "tests" / "e2e" / "artifacts" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    web_log = open(logs / "web.log", "w")  # noqa: SIM115 - closed below
+    worker_log = open(logs / "worker.log", "w")  # noqa: SIM115
+    web = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",
+         "--port", str(port), "--no-reload", "--with-threads"],
+        cwd=root, env=env, stdout=web_log, stderr=subprocess.STDOUT, start_new_session=True)
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+                              cwd=root, env=env, stdout=worker_log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "/ping", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or web.poll() is not None:
+            raise AssertionError("the app did not start: " + (logs / "web.log").read_text())
+        time.sleep(0.2)
+    yield base
+    for process in (web, worker):
+        process.terminate()
+    for process in (web, worker):
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    web_log.close()
+    worker_log.close()

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from http import HTTPStatus
 
-from flask import has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from app.api.pipeline import MUTATING, EndpointSpec, Surface
 from app.api.schemas import Problem
-from app.errors import registry
+from app.config import Config
+from app.errors import registry, type_url
 
 _PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 ID_SCHEMA = {"type": "string", "pattern": r"^[a-z]+_[0-7][0-9A-HJKMNP-TV-Z]{25}$"}
 # Problems any endpoint can answer, whatever it declares.
-ALWAYS = ("missing_api_key", "invalid_api_key", "revoked_api_key", "forbidden", "rate_limited",
-          "internal_error")
+ALWAYS = ("forbidden", "rate_limited", "internal_error")
+# What each surface's authenticator refuses a caller with (app/api/authn/); public
+# operations (signing in) run no authenticator.
+AUTHENTICATION = {"v1": ("missing_api_key", "invalid_api_key", "revoked_api_key"),
+                  "mobile": ("invalid_token",), "internal": ("invalid_token",)}
 # Every mutating call reads its body (an endpoint without a body model refuses one with
 # `invalid_request`); only a body model's fields can be unknown, missing or invalid.
 FOR_MUTATING = ("invalid_json", "unsupported_media_type", "payload_too_large", "invalid_request",
@@ -56,6 +61,24 @@ HEADERS = {
 }
 _RATE_LIMIT_HEADERS = ("RateLimit-Policy", "RateLimit", "X-RateLimit-Limit",
                        "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
+# How each surface's callers prove who they are: (`security`, `securitySchemes`).
+SECURITY = {
+    "v1": ([{"bearerAuth": []}], {"bearerAuth": {
+        "type": "http", "scheme": "bearer",
+        "description": "`ak_live_...` for production, `ak_test_...` for the sandbox."}}),
+    "mobile": ([{"bearerAuth": []}], {"bearerAuth": {
+        "type": "http", "scheme": "bearer",
+        "description": "The access token (`mat_...`) that signing in or refreshing answers."}}),
+    # The admin UI's own calls: its session cookie (Flask's default name) plus the page's
+    # CSRF token in `X-CSRFToken`.
+    "internal": ([{"sessionCookie": [], "csrfToken": []}], {
+        "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
+                          "description": "The admin UI's session, set by signing in."},
+        "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+                      "description": "The CSRF token of the admin page making the call."}}),
+}
 
 
 def _headers(*names: str, required: tuple[str, ...] = ()) -> dict:
@@ -100,9 +123,10 @@ def _parameters(spec: EndpointSpec) -> list[dict]:
     return params
 
 
-def problem_codes(spec: EndpointSpec) -> list[str]:
-    """Every problem `code` an endpoint can answer with, in documentation order."""
-    codes = list(ALWAYS) + list(spec.errors)
+def problem_codes(spec: EndpointSpec, surface: str = "v1") -> list[str]:
+    """Every problem `code` an endpoint of a surface can answer with, in documentation order."""
+    codes = ([] if spec.public else list(AUTHENTICATION[surface])) + list(ALWAYS)
+    codes += list(spec.errors)
     if spec.method in MUTATING:
         codes += list(FOR_MUTATING)
     if spec.body is not None:
@@ -114,12 +138,16 @@ def problem_codes(spec: EndpointSpec) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+def response_name(status: int) -> str:
+    """The `components/responses` entry of a problem status: `NotFound`, `TooManyRequests`."""
+    return HTTPStatus(status).phrase.title().replace(" ", "").replace("-", "")
+
+
 def _problem_response(status: int, codes: list[str]) -> dict:
-    # The enum makes `code` part of the contract: a response schema check fails on a code
-    # the operation does not document.
-    schema = {"allOf": [{"$ref": "#/components/schemas/Problem"},
-                        {"type": "object", "properties": {"status": {"const": status},
-                                                          "code": {"enum": codes}}}]}
+    """The shared response of one problem status; `codes` are every code the surface
+    answers with it (an operation's own subset is in its reference's description and in
+    its `x-problem-codes`). `code` stays a string in the schema, so a client generated from
+    this document keeps parsing problems when a code is added."""
     headers = _headers(*_RATE_LIMIT_HEADERS)
     if status == 401:
         headers = _headers("WWW-Authenticate")
@@ -127,18 +155,92 @@ def _problem_response(status: int, codes: list[str]) -> dict:
         headers = _headers(*_RATE_LIMIT_HEADERS, required=("Retry-After",))
     elif status == 409:
         headers = _headers(*_RATE_LIMIT_HEADERS, "Retry-After")
-    return {"description": "Problem: " + ", ".join(f"`{c}`" for c in codes),
-            "headers": headers,
-            "content": {"application/problem+json": {"schema": schema}}}
+    return {"description": _codes_description(codes), "headers": headers,
+            "content": {"application/problem+json": {
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "examples": {code: {"summary": registry()[code].title,
+                                    "value": _problem_example(code)} for code in codes}}}}
 
 
-def _error_responses(spec: EndpointSpec) -> dict:
+def _codes_description(codes: list[str]) -> str:
+    return "Problem: " + ", ".join(f"`{c}`" for c in codes)
+
+
+def _problem_example(code: str) -> dict:
+    entry = registry()[code]
+    docs = Config.DOCS_PUBLIC_URL.rstrip("/") + "/errors/" + code.replace("_", "-")
+    return {"type": type_url(code) if has_app_context() else docs,
+            "title": entry.title, "status": entry.status, "detail": entry.description,
+            "code": code, "param": None, "request_id": "req_01HNQX2P8Y9R3T4V5W6Z7A8B9C"}
+
+
+def _codes_by_status(spec: EndpointSpec, surface: str) -> dict[int, list[str]]:
     by_status: dict[int, list[str]] = defaultdict(list)
     known = registry()
-    for code in problem_codes(spec):
+    for code in problem_codes(spec, surface):
         by_status[known[code].status].append(code)
-    return {str(status): _problem_response(status, found)
-            for status, found in sorted(by_status.items())}
+    return dict(sorted(by_status.items()))
+
+
+def _error_responses(by_status: dict[int, list[str]]) -> dict:
+    return {str(status): {"$ref": f"#/components/responses/{response_name(status)}",
+                          "description": _codes_description(codes)}
+            for status, codes in by_status.items()}
+
+
+class _Schemas(GenerateJsonSchema):
+    """Pydantic's JSON Schema, minus `default: null` on fields that do not accept null: such
+    a field is simply optional (omit it), and generators must not type it as nullable."""
+
+    def default_schema(self, schema):
+        result = super().default_schema(schema)
+        if result.get("default", ...) is None and not _accepts_null(result):
+            del result["default"]
+        return result
+
+
+def _accepts_null(schema: dict) -> bool:
+    if schema.get("type") == "null" or "null" in (schema.get("type") or []):
+        return True
+    return any(_accepts_null(option) for option in schema.get("anyOf", ()))
+
+
+# The prefix of the ids a property holds, for the examples (DESIGN.md, section 5): by the
+# object a schema describes (its `object` constant) for `id`, by the property's name otherwise.
+OBJECT_ID_PREFIXES = {
+    "message": "msg", "contact": "con", "conversation": "cnv", "event": "evt",
+    "gateway": "gw", "template": "tpl", "wallet_transaction": "txn",
+    "webhook_endpoint": "we", "webhook_attempt": "wha", "webhook_delivery": "whd",
+    "user": "usr", "push_token": "ptk", "note": "act",
+}
+FIELD_ID_PREFIXES = {
+    "contact_id": "con", "other_id": "con", "conversation_id": "cnv", "message_id": "msg",
+    "fallback_of": "msg", "event_id": "evt", "endpoint_id": "we", "delivery_id": "whd",
+    "gateway": "gw", "gateway_id": "gw", "partner_id": "ptr", "template_id": "tpl",
+    "user_id": "usr", "assignee_id": "usr", "author_id": "usr", "actor_id": "usr",
+    "agent_id": "usr",
+}
+_EXAMPLE_ULID = "01HNQX2P8Y9R3T4V5W6Z7A8B9C"
+
+
+def _id_examples(schema: dict) -> None:
+    """Give every id property an example with the prefix of what it identifies."""
+    properties = schema.get("properties", {})
+    kind = properties.get("object", {}).get("const")
+    for name, prop in properties.items():
+        prefix = OBJECT_ID_PREFIXES.get(kind) if name == "id" else FIELD_ID_PREFIXES.get(name)
+        if prefix is None:
+            continue
+        for option in (prop, *prop.get("anyOf", ())):
+            if "examples" in option and option.get("type") == "string":
+                option["examples"] = [f"{prefix}_{_EXAMPLE_ULID}"]
+
+
+def public_url() -> str:
+    """The API's base URL: APP_PUBLIC_URL; in development, the host that was asked."""
+    if has_request_context() and current_app.config.get("ENV_NAME") == "development":
+        return request.host_url.rstrip("/")
+    return current_app.config["APP_PUBLIC_URL"].rstrip("/")
 
 
 def _document_operation() -> dict:
@@ -150,26 +252,33 @@ def _document_operation() -> dict:
                         "headers": _headers(),
                         "content": {"application/json": {"schema": {
                             "type": "object", "required": ["openapi", "info", "paths"]}}}},
-                "500": _problem_response(500, ["internal_error"])}}
+                "500": {"$ref": f"#/components/responses/{response_name(500)}",
+                        "description": _codes_description(["internal_error"])}},
+            "x-problem-codes": {"500": ["internal_error"]}}
 
 
-def build(surface: Surface, *, title: str, version: str, server_url: str,
+def build(surface: Surface, *, title: str, version: str, server_url: str | None = None,
           document_path: str | None = None) -> dict:
     """The OpenAPI 3.1 document of one surface.
 
     `document_path` is the URL the document is served at, documented as a public operation;
     by default the path of the current request, when building it to answer one.
+    `server_url` defaults to the app's APP_PUBLIC_URL (the request's host in development).
     """
     if document_path is None and has_request_context():
         document_path = request.path
     keys, top = models_json_schema(_models(surface.endpoints),
-                                   ref_template="#/components/schemas/{model}")
+                                   ref_template="#/components/schemas/{model}",
+                                   schema_generator=_Schemas)
+    schemas = top.get("$defs", {})
+    for schema in schemas.values():
+        _id_examples(schema)
+    problems: dict[int, list[str]] = defaultdict(list)
     paths: dict[str, dict] = defaultdict(dict)
     for spec in surface.endpoints:
         path = _PATH_PARAM.sub(r"{\1}", spec.rule)
         operation = {
-            "operationId": f"{spec.method.lower()}_{path.strip('/').replace('/', '_')}"
-                           .replace("{", "").replace("}", ""),
+            "operationId": spec.name,
             "summary": spec.summary,
             "tags": list(spec.tags),
             "parameters": _parameters(spec),
@@ -177,6 +286,8 @@ def build(surface: Surface, *, title: str, version: str, server_url: str,
         }
         if spec.description:
             operation["description"] = spec.description
+        if spec.public:  # signing in: no bearer token yet
+            operation["security"] = []
         if spec.body is not None:
             # An empty body is read as `{}`, so it is only required when a field is.
             required = any(f.is_required() for f in spec.body.model_fields.values())
@@ -189,22 +300,28 @@ def build(surface: Surface, *, title: str, version: str, server_url: str,
             success["content"] = {"application/json": {
                 "schema": keys[(spec.response, "serialization")]}}
         operation["responses"][str(spec.status)] = success
-        operation["responses"].update(_error_responses(spec))
+        by_status = _codes_by_status(spec, surface.name)
+        operation["responses"].update(_error_responses(by_status))
+        operation["x-problem-codes"] = {str(status): codes for status, codes
+                                        in by_status.items()}
+        for status, codes in by_status.items():
+            problems[status].extend(c for c in codes if c not in problems[status])
         paths[path][spec.method.lower()] = operation
     if document_path:
         paths[document_path]["get"] = _document_operation()
+        problems[500].extend([] if "internal_error" in problems[500] else ["internal_error"])
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version,
                  "description": "Send and receive messages on eleven channels."},
-        "servers": [{"url": server_url}],
-        "security": [{"bearerAuth": []}],
+        "servers": [{"url": server_url or public_url()}],
+        "security": SECURITY[surface.name][0],
         "paths": dict(paths),
         "components": {
-            "schemas": top.get("$defs", {}),
+            "schemas": schemas,
+            "responses": {response_name(status): _problem_response(status, codes)
+                          for status, codes in sorted(problems.items())},
             "headers": HEADERS,
-            "securitySchemes": {"bearerAuth": {
-                "type": "http", "scheme": "bearer",
-                "description": "`ak_live_...` for production, `ak_test_...` for the sandbox."}},
+            "securitySchemes": SECURITY[surface.name][1],
         },
     }

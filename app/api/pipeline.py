@@ -57,6 +57,8 @@ class EndpointSpec:
     # the stored idempotent response has them emptied, so a replay never shows them again
     # and the secret is never kept in the database.
     secret_fields: tuple[str, ...] = ()
+    # The handler's name: the endpoint's Flask name and its OpenAPI operationId.
+    name: str = ""
 
 
 @dataclass
@@ -90,7 +92,8 @@ class Surface:
             spec = EndpointSpec(method, (self.bp.url_prefix or "") + rule, summary, tags, body,
                                 query, response, status, errors,
                                 (handler.__doc__ or "").strip(), finish, public,
-                                tuple((headers or {}).items()), html, secret_fields)
+                                tuple((headers or {}).items()), html, secret_fields,
+                                handler.__name__)
             self.endpoints.append(spec)
 
             @functools.wraps(handler)

@@ -125,14 +125,19 @@ def _hit(identity: tuple[str, ...], amount: int, item: RateLimitItem | None = No
         limiter = _memory_limiter()
         allowed = limiter.hit(item, *identity)
         stats = limiter.get_window_stats(item, *identity)
-    reset_in = max(0, math.ceil(stats.reset_time - time.time()))
+    now = time.time()
+    # The window this request counts in has just begun when the library answers 0 (its
+    # modulo wraps at a full window): the quota resets a whole window from now.
+    reset_in = math.ceil(stats.reset_time - now)
+    if reset_in <= 0:
+        reset_in = window
     if headers:
         g.rate_limit_headers = {
             "RateLimit-Policy": f"{amount};w={window}",
             "RateLimit": f"limit={amount}, remaining={stats.remaining}, reset={reset_in}",
             "X-RateLimit-Limit": str(amount),
             "X-RateLimit-Remaining": str(stats.remaining),
-            "X-RateLimit-Reset": str(math.ceil(stats.reset_time)),
+            "X-RateLimit-Reset": str(math.ceil(now) + reset_in),
         }
     if not allowed:
         per = "minute" if window == WINDOW_SECONDS else "hour"

@@ -7,6 +7,7 @@ from flask import Flask
 from app.cli import (
     evaluations,
     gateways,
+    openapi,
     platform,
     secrets,
     senders,
@@ -18,5 +19,6 @@ from app.cli import (
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    for module in (tenancy, gateways, worker, webhooks, platform, senders, secrets, evaluations):
+    for module in (tenancy, gateways, worker, webhooks, platform, senders, secrets, evaluations,
+                   openapi):
         module.init_app(app)

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
 from app.api import surfaces
 from app.api.idempotency import parse_key
-from app.api.openapi import IDEMPOTENCY_KEY_SCHEMA
+from app.api.openapi import IDEMPOTENCY_KEY_SCHEMA, response_name
 from app.api.principal import MUTATING
 from app.errors import ApiError, registry
 
@@ -47,17 +47,20 @@ def _operations(document: dict):
                 yield path, method, operation
 
 
-def _problem_responses(operation: dict):
+def _response(document: dict, response: dict) -> dict:
+    """A response, its `$ref` to `components/responses` resolved."""
+    return _resolve(document, response["$ref"]) if "$ref" in response else response
+
+
+def _problem_responses(document: dict, operation: dict):
     for status, response in operation["responses"].items():
-        if "application/problem+json" in response.get("content", {}):
+        if "application/problem+json" in _response(document, response).get("content", {}):
             yield int(status), response
 
 
-def _documented_codes(response: dict) -> list[str]:
-    schema = response["content"]["application/problem+json"]["schema"]
-    [problem_ref, constraints] = schema["allOf"]
-    assert problem_ref == {"$ref": "#/components/schemas/Problem"}
-    return constraints["properties"]["code"]["enum"]
+def _documented_codes(operation: dict, status: int) -> list[str]:
+    """The codes an operation documents for a problem status (`x-problem-codes`)."""
+    return operation["x-problem-codes"][str(status)]
 
 
 def _walk(node, path=()):
@@ -172,7 +175,7 @@ def test_every_authenticated_operation_documents_401_and_429_problems(document):
     for path, method, operation in _operations(document):
         if operation.get("security", document["security"]) == []:
             continue  # public: never asks for a key, never rate limited
-        statuses = {status for status, _ in _problem_responses(operation)}
+        statuses = {status for status, _ in _problem_responses(document, operation)}
         for needed in (401, 429):
             if needed not in statuses:
                 lacking.append(f"{method.upper()} {path}: {needed}")
@@ -187,19 +190,40 @@ def test_only_the_document_itself_is_public(document):
 
 def test_every_operation_documents_a_500_problem(document):
     lacking = [f"{method.upper()} {path}" for path, method, operation in _operations(document)
-               if 500 not in {status for status, _ in _problem_responses(operation)}]
+               if 500 not in {status for status, _ in _problem_responses(document, operation)}]
     assert lacking == []
 
 
-def test_problem_responses_are_problem_json_with_their_status_and_codes(document):
+def test_problem_responses_are_shared_problems_with_their_status_and_codes(document):
+    """Each problem status is one `components/responses` entry whose schema is `Problem`
+    (no `allOf`/`const`, which generators cannot merge); the operation's reference names
+    its own codes, all of them registered with that status and listed by the shared entry."""
+    known = registry()
+    shared = document["components"]["responses"]
     for path, method, operation in _operations(document):
-        for status, response in _problem_responses(operation):
-            schema = response["content"]["application/problem+json"]["schema"]
-            assert schema["allOf"][1]["properties"]["status"] == {"const": status}
-            codes = _documented_codes(response)
+        documented = set()
+        for status, response in _problem_responses(document, operation):
+            assert response["$ref"] == f"#/components/responses/{response_name(status)}"
+            target = shared[response_name(status)]
+            content = target["content"]["application/problem+json"]
+            assert content["schema"] == {"$ref": "#/components/schemas/Problem"}
+            codes = _documented_codes(operation, status)
             assert codes, f"{method} {path} {status}"
+            assert {known[code].status for code in codes} == {status}
+            assert set(codes) <= set(re.findall(r"`([a-z_]+)`", target["description"]))
+            assert set(codes) <= set(content["examples"])
             # The human-readable description names exactly the same codes.
             assert re.findall(r"`([a-z_]+)`", response["description"]) == codes
+            documented.add(str(status))
+        assert set(operation["x-problem-codes"]) == documented, f"{method} {path}"
+
+
+def test_shared_problem_examples_carry_their_code_and_status(document):
+    for name, response in document["components"]["responses"].items():
+        for code, example in response["content"]["application/problem+json"][
+                "examples"].items():
+            assert example["value"]["code"] == code, name
+            assert response_name(example["value"]["status"]) == name
 
 
 def test_every_response_documents_the_request_id_header(document):
@@ -207,15 +231,17 @@ def test_every_response_documents_the_request_id_header(document):
     assert request_id["required"] is True
     for path, method, operation in _operations(document):
         for status, response in operation["responses"].items():
+            response = _response(document, response)
             assert response["headers"]["Request-Id"] == {
                 "$ref": "#/components/headers/Request-Id"}, f"{method} {path} {status}"
 
 
 def test_rate_limited_responses_document_a_required_retry_after(document):
     for path, method, operation in _operations(document):
-        for status, response in _problem_responses(operation):
+        for status, response in _problem_responses(document, operation):
             if status == 429:
-                assert response["headers"]["Retry-After"]["required"] is True, path
+                headers = _response(document, response)["headers"]
+                assert headers["Retry-After"]["required"] is True, path
 
 
 def test_every_mutating_operation_documents_the_idempotency_key_header(document):
@@ -252,8 +278,8 @@ def test_every_documented_code_is_registered_with_the_documented_status(document
     known = registry()
     wrong = []
     for path, method, operation in _operations(document):
-        for status, response in _problem_responses(operation):
-            for code in _documented_codes(response):
+        for status, response in _problem_responses(document, operation):
+            for code in _documented_codes(operation, status):
                 if code not in known:
                     wrong.append(f"{method.upper()} {path}: {code} is not registered")
                 elif known[code].status != status:
@@ -344,8 +370,8 @@ def test_the_code_scan_sees_the_v1_surface_and_not_the_other_surfaces(app):
 def test_every_code_the_v1_surface_can_emit_is_documented(app, document):
     emittable = set(_codes_named_in(_v1_code_paths(app))) | RAISED_BY_WERKZEUG
     documented = {code for _, _, operation in _operations(document)
-                  for _, response in _problem_responses(operation)
-                  for code in _documented_codes(response)}
+                  for status, _ in _problem_responses(document, operation)
+                  for code in _documented_codes(operation, status)}
     assert sorted(emittable - documented) == []
     # And nothing is documented that no v1 code path can produce.
     assert sorted(documented - emittable) == []

@@ -6,7 +6,9 @@ written" are checked against the database, not against the pipeline's own bookke
 
 from __future__ import annotations
 
+import re
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -155,6 +157,16 @@ def test_rate_limit_headers_on_every_response_and_429_with_retry_after(papp, par
     sandbox = client.get(url, headers=_auth(partner.test_key))
     assert sandbox.status_code != 429
     assert sandbox.headers["RateLimit-Policy"] == f"{papp.config['RATE_LIMIT_SANDBOX']};w=60"
+
+
+def test_the_first_request_of_a_window_says_when_it_resets(papp, partner):
+    """Not `reset=0`: the window the first request opens resets a full window later."""
+    asked_at = time.time()
+    response = papp.test_client().get("/api/test/things/con_01HNQX2P8Y9R3T4V5W6Z7A8B9C",
+                                      headers=_auth(partner.live_key))
+    reset = int(re.search(r"reset=(\d+)$", response.headers["RateLimit"]).group(1))
+    assert 1 <= reset <= 60
+    assert 0 < int(response.headers["X-RateLimit-Reset"]) - asked_at <= 62
 
 
 def test_rate_limits_are_per_partner(papp, partner, app):

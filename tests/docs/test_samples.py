@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import sys
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -286,7 +287,8 @@ def run_page(samples: list[Sample], app, tenant) -> int:
 
 
 SAMPLES = all_samples()
-PAGES = sorted({sample.page for sample in SAMPLES})
+# Getting started is run in bash, as a reader runs it (its own test below).
+PAGES = sorted({sample.page for sample in SAMPLES} - {"getting-started.md"})
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -316,7 +318,7 @@ def test_every_channel_guide_and_resource_reference_page_has_an_executed_example
 
 
 def test_the_sample_reader_finds_status_and_response_after_a_sample():
-    page = DOCS / "getting-started.md"
+    page = DOCS / "quickstart-curl.md"
     samples = extract(page)
     send = next(s for s in samples if "/messages" in s.command and "-d" in s.command)
     assert send.documented_status() == 202
@@ -345,3 +347,69 @@ def test_the_mobile_reference_pages_sign_in_example_runs_as_documented(app, tena
                                  if m.group(1) == "json"))
     assert set(documented) <= set(response.json)
     assert response.json["environment"] == credentials["environment"] == "sandbox"
+
+
+# --- getting started, run in bash exactly as written -----------------------------------------
+
+GETTING_STARTED = DOCS / "getting-started.md"
+# The two lines a reader fills in from what `make run` printed (tests/e2e/test_make_run.py
+# proves `make run` itself); every other character of the page's shell blocks runs as is.
+READER_FILLS_IN = ("export SWITCHBOARD_URL=http://127.0.0.1:5000",
+                   "export SWITCHBOARD_KEY=ak_test_...")
+@pytest.mark.slow
+def test_getting_started_runs_in_bash_exactly_as_written(app, live_server, tmp_path):
+    import subprocess
+
+    from app.services.tenancy import demo
+    from tests.docs._walkthrough import compare, shell_blocks, split_response
+
+    with app.app_context():
+        key = demo.seed().sandbox_key
+    text = GETTING_STARTED.read_text(encoding="utf-8")
+    blocks = shell_blocks(text)
+    script = "set -euo pipefail\n"
+    for index, (code, _region_text) in enumerate(blocks):
+        script += code + f"\necho; echo '@@block {index}@@'\n"
+    for line, value in zip(READER_FILLS_IN, (f"export SWITCHBOARD_URL={live_server}",
+                                             f"export SWITCHBOARD_KEY={key}"), strict=True):
+        assert script.count(line) == 1, line
+        script = script.replace(line, value)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    run = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=180)
+    assert run.returncode == 0, run.stdout + run.stderr
+    outputs = re.split(r"\n?@@block \d+@@\n", run.stdout)
+    checked = 0
+    for index, (code, region) in enumerate(blocks):
+        sample = Sample("getting-started.md", index, code, region)
+        status, headers, body = split_response(outputs[index].strip("\n"))
+        expected = sample.documented_status()
+        if status is not None and expected is not None:
+            assert status == expected, f"block {index}: {status}"
+        for fence in FENCE.finditer(region):
+            if fence.group(1) == "http":  # the headers it shows are sent
+                for line in fence.group(2).splitlines()[1:]:
+                    assert line.split(":")[0] in headers, f"block {index}: {line}"
+        fence = next((f for f in FENCE.finditer(region) if f.group(1) == "json"), None)
+        if fence is not None:
+            # "shortened" in the paragraph that leads into the JSON marks it as a part.
+            lead = FENCE.split(region[:fence.start()])[-1]
+            assert isinstance(body, dict), f"block {index}: {outputs[index]!r}"
+            documented = json.loads(fence.group(2))
+            assert ('"..."' in fence.group(2)) == ("shortened" in lead), \
+                f"block {index}: a part of a response is said to be shortened, and only then"
+            compare(documented, body, f"block {index}")
+            checked += 1
+    assert checked >= 5
+    assert re.search(r"^msg_[0-7][0-9A-HJKMNP-TV-Z]{25}$", outputs[blocks.index(next(
+        b for b in blocks if "MESSAGE_ID=$(" in b[0]))].strip(), re.M)
+
+    [python] = [m.group(2) for m in _fences(text) if m.group(1) == "python"]
+    program = tmp_path / "getting_started.py"
+    program.write_text(python, encoding="utf-8")
+    ran = subprocess.run(
+        [sys.executable, str(program)], cwd=tmp_path, capture_output=True, text=True,
+        timeout=120, env={**env, "SWITCHBOARD_URL": live_server, "SWITCHBOARD_KEY": key,
+                          "PYTHONPATH": str(ROOT / "clients" / "python")})
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert ran.stdout.strip().splitlines()[-1] == "invalid_phone_number to"

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.admin import fragments, presenters
 from app.api.principal import Principal
-from app.api.schemas import Id, Strict, Timestamp
+from app.api.schemas import Strict, Timestamp, prefixed_id
 from app.api.surfaces import internal as surface
 from app.errors import ApiError
 from app.models import AccessKey
@@ -32,7 +32,7 @@ class KeyRoll(Strict):
 
 
 class KeyOut(BaseModel):
-    id: Id
+    id: prefixed_id("key")  # type: ignore[valid-type]
     object: Literal["access_key"]
     name: str | None
     environment: str

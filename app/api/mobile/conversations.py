@@ -11,13 +11,13 @@ from app.api.principal import Principal
 from app.api.schemas import (
     ConversationOut,
     HistoryQuery,
-    Id,
     ListQuery,
     ListResponse,
     MessageOut,
     Rfc3339,
     Strict,
     page_response,
+    prefixed_id,
 )
 from app.api.surfaces import mobile as surface
 from app.api.v1.messages import SEND_ERRORS
@@ -33,7 +33,7 @@ class FeedQuery(ListQuery):
 
 
 class ContactRef(BaseModel):
-    id: Id
+    id: prefixed_id("con")  # type: ignore[valid-type]
     name: str | None
 
 

@@ -11,9 +11,10 @@ from app.api.surfaces import v1 as surface
 @surface.bp.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3.1 document, public so tools can read it without a key."""
-    document = current_app.extensions.get("openapi_v1")
-    if document is None:
-        document = openapi.build(surface, title="Switchboard API", version="1.0.0",
-                                 server_url=current_app.config["APP_PUBLIC_URL"].rstrip("/"))
-        current_app.extensions["openapi_v1"] = document
-    return jsonify(document)
+    # One document per server URL: in development that is the host that asked.
+    cache = current_app.extensions.setdefault("openapi_v1", {})
+    url = openapi.public_url()
+    if url not in cache:
+        cache[url] = openapi.build(surface, title="Switchboard API", version="1.0.0",
+                                   server_url=url)
+    return jsonify(cache[url])

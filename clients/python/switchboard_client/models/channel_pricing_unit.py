@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class ChannelPricingUnit(StrEnum):
+    MESSAGE = "message"
+    SEGMENT = "segment"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.endpoint_with_secret_event_types_item import EndpointWithSecretEventTypesItem
+from ..models.endpoint_with_secret_status import EndpointWithSecretStatus
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="EndpointWithSecret")
+
+
+@_attrs_define
+class EndpointWithSecret:
+    """
+    Attributes:
+        id (str):
+        object_ (Literal['webhook_endpoint']):
+        url (str):
+        description (None | str):
+        event_types (list[EndpointWithSecretEventTypesItem]):
+        status (EndpointWithSecretStatus):
+        disabled_reason (None | str):
+        created_at (str):
+        updated_at (str):
+        secret (str): The signing secret, shown only in this response.
+        previous_secret_expires_at (None | str | Unset): Rotation: when the previous secret stops signing.
+    """
+
+    id: str
+    object_: Literal["webhook_endpoint"]
+    url: str
+    description: None | str
+    event_types: list[EndpointWithSecretEventTypesItem]
+    status: EndpointWithSecretStatus
+    disabled_reason: None | str
+    created_at: str
+    updated_at: str
+    secret: str
+    previous_secret_expires_at: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        object_ = self.object_
+
+        url = self.url
+
+        description: None | str
+        description = self.description
+
+        event_types = []
+        for event_types_item_data in self.event_types:
+            event_types_item = event_types_item_data.value
+            event_types.append(event_types_item)
+
+        status = self.status.value
+
+        disabled_reason: None | str
+        disabled_reason = self.disabled_reason
+
+        created_at = self.created_at
+
+        updated_at = self.updated_at
+
+        secret = self.secret
+
+        previous_secret_expires_at: None | str | Unset
+        if isinstance(self.previous_secret_expires_at, Unset):
+            previous_secret_expires_at = UNSET
+        else:
+            previous_secret_expires_at = self.previous_secret_expires_at
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "object": object_,
+                "url": url,
+                "description": description,
+                "event_types": event_types,
+                "status": status,
+                "disabled_reason": disabled_reason,
+                "created_at": created_at,
+                "updated_at": updated_at,
+                "secret": secret,
+            }
+        )
+        if previous_secret_expires_at is not UNSET:
+            field_dict["previous_secret_expires_at"] = previous_secret_expires_at
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        object_ = cast(Literal["webhook_endpoint"], d.pop("object"))
+        if object_ != "webhook_endpoint":
+            raise ValueError(f"object must match const 'webhook_endpoint', got '{object_}'")
+
+        url = d.pop("url")
+
+        def _parse_description(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        description = _parse_description(d.pop("description"))
+
+        event_types = []
+        _event_types = d.pop("event_types")
+        for event_types_item_data in _event_types:
+            event_types_item = EndpointWithSecretEventTypesItem(event_types_item_data)
+
+            event_types.append(event_types_item)
+
+        status = EndpointWithSecretStatus(d.pop("status"))
+
+        def _parse_disabled_reason(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        disabled_reason = _parse_disabled_reason(d.pop("disabled_reason"))
+
+        created_at = d.pop("created_at")
+
+        updated_at = d.pop("updated_at")
+
+        secret = d.pop("secret")
+
+        def _parse_previous_secret_expires_at(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        previous_secret_expires_at = _parse_previous_secret_expires_at(d.pop("previous_secret_expires_at", UNSET))
+
+        endpoint_with_secret = cls(
+            id=id,
+            object_=object_,
+            url=url,
+            description=description,
+            event_types=event_types,
+            status=status,
+            disabled_reason=disabled_reason,
+            created_at=created_at,
+            updated_at=updated_at,
+            secret=secret,
+            previous_secret_expires_at=previous_secret_expires_at,
+        )
+
+        endpoint_with_secret.additional_properties = d
+        return endpoint_with_secret
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

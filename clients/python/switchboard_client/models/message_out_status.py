@@ -1,0 +1,14 @@
+from enum import StrEnum
+
+
+class MessageOutStatus(StrEnum):
+    BOUNCED = "bounced"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    QUEUED = "queued"
+    READ = "read"
+    SENDING = "sending"
+    SENT = "sent"
+
+    def __str__(self) -> str:
+        return str(self.value)
