@@ -59,6 +59,9 @@ def test_the_list_filters_mine_unassigned_status_channel_and_search(app, team):
         return {cid for cid in (mine, free, mail, closed) if f'id="row-{cid}"' in page}
 
     assert rows("") == {mine, free, mail}
+    # A contact without a name shows by its address, as the agent would call it back.
+    page = browser.get("/admin/inbox").get_data(as_text=True)
+    assert "+15551230002</span>" in page.split(f'id="row-{free}"')[1].split("</li>")[0]
     assert rows("view=mine") == {mine}
     assert rows("view=unassigned") == {free, mail}
     assert rows("status=closed") == {closed}
