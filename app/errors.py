@@ -148,6 +148,10 @@ def from_http_exception(error: HTTPException) -> ApiError:
 
 # SQLite's errors that mean "the database cannot be reached now", not a bug in a query.
 _SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")
+# PostgreSQL SQLSTATE classes of the same: connection exceptions, the server shutting down
+# or starting up, out of connections or resources. (No SQLSTATE at all: the client could
+# not connect or lost the connection.) A deadlock or serialization failure is not one.
+_POSTGRES_UNAVAILABLE = ("08", "57P", "53")
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -161,7 +165,8 @@ def is_unavailable(error: BaseException) -> bool:
     if not isinstance(error, sa_exc.OperationalError):
         return False
     if type(error.orig).__module__.startswith("psycopg"):
-        return True  # connection refused or lost, server shutting down, timeouts
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        return sqlstate is None or sqlstate.startswith(_POSTGRES_UNAVAILABLE)
     return any(text in str(error.orig).lower() for text in _SQLITE_UNAVAILABLE)
 
 

@@ -13,10 +13,13 @@ import tempfile
 import threading
 from pathlib import Path
 
+import psycopg
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import exc as sa_exc
 
 from app import create_app
+from app.errors import unexpected
 from app.extensions import db
 from tests.admin._console import submit
 from tests.admin._inbox import sign_in
@@ -159,3 +162,42 @@ def test_a_locked_sqlite_database_is_503_after_the_busy_timeout(app, tmp_path):
     assert sent.status_code == 202, sent.get_data(as_text=True)
     with locked.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(("orig", "code"), [
+    (sqlite3.OperationalError("database is locked"), "service_unavailable"),
+    (sqlite3.OperationalError("no such table: messages"), "internal_error"),
+    (psycopg.OperationalError("connection failed: Connection refused"), "service_unavailable"),
+    (psycopg.errors.AdminShutdown(), "service_unavailable"),
+    (psycopg.errors.TooManyConnections(), "service_unavailable"),
+    (psycopg.errors.SerializationFailure(), "internal_error"),
+    (psycopg.errors.DeadlockDetected(), "internal_error"),
+])
+def test_only_an_unreachable_database_is_503_not_a_bug_in_a_query(app, orig, code):
+    with app.test_request_context("/api/v1/balance"):
+        answer = unexpected(sa_exc.OperationalError("SELECT 1", {}, orig))
+    assert answer.entry.code == code
+    assert ("Retry-After" in answer.headers) == (code == "service_unavailable")
+
+
+@pytest.fixture
+def shared_redis_down(app):
+    """The test session's database, and a Redis address nothing listens on."""
+    return create_app({"ENV_NAME": "testing", "REDIS_URL": "redis://127.0.0.1:1/0",
+                       "UNAVAILABLE_RETRY_AFTER_SECONDS": 7})
+
+
+def test_redis_down_is_never_a_500_and_healthz_names_it(app, tenant, shared_redis_down):
+    """Queues and rate limits degrade (the sweeper enqueues later); every surface answers."""
+    client = shared_redis_down.test_client()
+    key = {"Authorization": f"Bearer {tenant.live.key}"}
+    assert client.get("/api/v1/balance", headers=key).status_code == 200
+    sent = client.post("/api/v1/messages", json=SEND, headers={**key, "Idempotency-Key": "r1"})
+    assert sent.status_code == 202, sent.get_data(as_text=True)
+    assert client.get("/api/mobile/conversations", headers={
+        "Authorization": "Bearer mt_" + "A" * 40}).status_code == 401
+    assert client.post("/hooks/gw_01HNQX2P8Y9R3T4V5W6Z7A8B9C", data=b"{}").status_code == 404
+    assert client.get("/admin/login").status_code == 200
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.headers["Retry-After"] == "7"
+    assert health.json["checks"] == {"database": "ok", "redis": "unavailable"}
