@@ -5,6 +5,7 @@ is down, and the app recovers by itself once the database is back."""
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import socket
 import sqlite3
@@ -13,6 +14,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from flask_migrate import upgrade
@@ -62,16 +64,25 @@ def pg_app(cluster):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def server_settings(cluster, pg_app) -> dict:
+    """This module's live server (`flask run` and a worker) uses the stoppable PostgreSQL."""
+    return {"DATABASE_URL": cluster.url, "DATABASE_CONNECT_TIMEOUT_SECONDS": 2,
+            "DATABASE_POOL_TIMEOUT_SECONDS": 2, "UNAVAILABLE_RETRY_AFTER_SECONDS": 7}
+
+
 def _assert_unavailable(response, *, html: bool = False) -> None:
-    assert response.status_code == 503, response.get_data(as_text=True)
+    text = response.text if isinstance(response, httpx.Response) else response.get_data(
+        as_text=True)
+    assert response.status_code == 503, text
     assert response.headers["Retry-After"] == "7"
     if html:
-        text = response.get_data(as_text=True)
-        assert response.mimetype == "text/html" and "Service unavailable" in text
+        assert response.headers["Content-Type"].startswith("text/html")
+        assert "Service unavailable" in text
         assert "Traceback" not in text and "psycopg" not in text and "sqlite" not in text
         return
-    assert response.mimetype == "application/problem+json"
-    body = response.json
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body = json.loads(text)
     assert body["code"] == "service_unavailable" and body["status"] == 503
     assert body["type"].endswith("/errors/service-unavailable")
 
@@ -113,6 +124,27 @@ def test_postgresql_stopped_answers_503_everywhere_then_recovers(pg_app, cluster
                        headers={**key, "Idempotency-Key": "outage-1"})
     assert sent.status_code == 202, sent.get_data(as_text=True)
     assert ops.client.get("/admin/operator/").status_code == 200
+
+
+def test_a_running_server_answers_503_while_postgresql_is_down_and_recovers(
+        pg_app, cluster, live_server):
+    """Over HTTP, from `flask run`'s threads and pool: each answer within the client's
+    timeout (a hang would fail the call), 503 while down, 200 again without a restart."""
+    with pg_app.app_context():
+        key = {"Authorization": f"Bearer {make_partner('Live Outage').live_key}"}
+        db.session.remove()
+    http = httpx.Client(base_url=live_server, timeout=30)
+    assert http.get("/api/v1/balance", headers=key).status_code == 200
+    cluster.stop()
+    try:
+        for _ in range(3):  # the pool's broken connections, then refused new ones
+            _assert_unavailable(http.get("/api/v1/balance", headers=key))
+        health = http.get("/healthz")
+        assert health.status_code == 503 and health.json()["checks"]["database"] == "unavailable"
+    finally:
+        cluster.start()
+    assert http.get("/healthz").status_code == 200
+    assert http.get("/api/v1/balance", headers=key).status_code == 200
 
 
 def _silent_server():
