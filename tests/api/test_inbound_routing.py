@@ -5,12 +5,14 @@ an address no route names is held with its raw payload and delivered once a rout
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.extensions import db
-from app.models import InboundRoute, Message, UnroutedInbound
+from app.models import Gateway, InboundRoute, Message, UnroutedInbound
+from app.models.base import new_id, utcnow
 from app.services.messaging import gateways, routing
 from tests.channels.gateways import _signing
 
@@ -198,3 +200,29 @@ def test_cli_adds_lists_and_removes_routes_and_delivers_held(app, cli, client, t
     assert cli.invoke(args=["routing", "list"]).output.strip() == ""
     _sms(app, client, shared_sms, ACME_NUMBER, "SMc2", "held again")
     assert "to=" + ACME_NUMBER in cli.invoke(args=["routing", "unrouted"]).output
+
+
+def test_a_route_added_while_an_inbound_message_arrives_delivers_it(app, client, tenant,
+                                                                   shared_sms):
+    """The route commits after the callback looked for it: the message is still delivered
+    (held under the gateway's lock, or routed once the lock is released), never stranded."""
+    with app.app_context():
+        engine = db.engine
+    answers = []
+    with engine.connect() as conn:
+        adding = conn.begin()
+        conn.execute(select(Gateway.id).where(Gateway.id == shared_sms).with_for_update())
+        conn.execute(insert(InboundRoute).values(
+            id=new_id("rte"), gateway_id=shared_sms, address=ACME_NUMBER,
+            partner_id=tenant.partner_id, environment="live", channel="sms",
+            created_at=utcnow()))
+        arriving = threading.Thread(target=lambda: answers.append(
+            _sms(app, app.test_client(), shared_sms, ACME_NUMBER, "SMrace", "in the race")))
+        arriving.start()
+        arriving.join(1)  # let the callback look for the route while it is uncommitted
+        adding.commit()
+    arriving.join(60)
+    assert [a.status_code for a in answers] == [200]
+    assert _inbound_texts(tenant.live) == ["in the race"]
+    with app.app_context():
+        assert routing.list_unrouted() == []

@@ -63,11 +63,10 @@ def apply_inbound(gateway_id: str, inbound: Inbound, partner_id: str | None = No
     if partner_id is None and gateway is not None and gateway.partner_id is not None:
         partner_id, environment = gateway.partner_id, gateway.environment
     if partner_id is None and gateway is not None:
-        route = routing.route_for(gateway, inbound.to_address)
+        route = routing.route_or_hold(gateway, inbound, raw_payload)
         if route is None:
-            kept = routing.hold(gateway, inbound, raw_payload)
             current_app.logger.info("inbound on shared gateway %s for unrouted address %s: "
-                                    "held as %s", gateway_id, kept.to_address, kept.id)
+                                    "held", gateway_id, inbound.to_address)
             return None
         partner_id, environment = route.partner_id, route.environment
     environment = environment or (gateway.environment if gateway else None)

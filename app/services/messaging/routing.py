@@ -47,6 +47,22 @@ def route_for(gateway: Gateway, to_address: str | None) -> InboundRoute | None:
         InboundRoute.gateway_id == gateway.id, InboundRoute.address == address))
 
 
+def route_or_hold(gateway: Gateway, inbound: Inbound, raw_payload: str) -> InboundRoute | None:
+    """The route of an inbound message on a shared gateway, or None once it is held.
+
+    Holding takes the gateway's row lock, as adding a route does: a route added while the
+    message arrives either is seen here or finds the held message to deliver, never neither.
+    """
+    route = route_for(gateway, inbound.to_address)
+    if route is not None:
+        return route
+    db.session.execute(select(Gateway.id).where(Gateway.id == gateway.id).with_for_update())
+    route = route_for(gateway, inbound.to_address)
+    if route is None:
+        hold(gateway, inbound, raw_payload)
+    return route
+
+
 def hold(gateway: Gateway, inbound: Inbound, raw_payload: str) -> UnroutedInbound:
     """Keep an inbound message no route names, for the operator (a provider's retry of the
     same message is kept once)."""
@@ -76,7 +92,8 @@ def add_route(gateway_id: str, address: str, partner_id: str,
     Returns the route and how many held messages it delivered, in the same transaction.
     """
     with tx.unit_of_work():
-        gateway = db.session.get(Gateway, gateway_id)
+        # The row lock orders this against inbound messages being held (`route_or_hold`).
+        gateway = db.session.get(Gateway, gateway_id, with_for_update=True)
         if gateway is None:
             raise ApiError("not_found", f"No gateway {gateway_id}.", param="gateway_id")
         if gateway.partner_id is not None or gateway.provider == SANDBOX_PROVIDER:
