@@ -23,6 +23,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # Delivered, failed at the gateway (refunded), and sent but never delivered (sandbox magic).
 RECIPIENTS = ("+15005550006", "+15005550001", "+15005550004")
 
+pytestmark = pytest.mark.slow  # spawns `flask` processes
+
 
 def flask(*args: str, **env: str) -> subprocess.CompletedProcess:
     """`flask --app wsgi ARGS` in a process of its own, as an operator runs it."""
@@ -64,6 +66,7 @@ class Sender(threading.Thread):
             assert answer.status_code == 202, answer.json
             self.sent.append(answer.json["id"])
             self.first.set()
+            self.stop.wait(0.01)  # steady traffic, not a flood of rows to compare
 
 
 @pytest.fixture
@@ -135,11 +138,21 @@ def test_a_backup_taken_under_traffic_restores_every_message_and_ledger_entry(
         after["ledger"][i][2] for i in copy["ledger"])
 
 
-def test_restore_refuses_a_database_with_tables_unless_forced(app, tmp_path):
+def test_restore_refuses_a_database_with_tables_unless_forced(app, tenant, tmp_path,
+                                                              fresh_database):
+    assert tenant.sandbox.post("/messages", json={
+        "channel": "sms", "to": RECIPIENTS[0], "text": "Kept"}).status_code == 202
     path = str(tmp_path / "switchboard.backup")
     assert flask("db", "backup", path).returncode == 0
-    refused = flask("db", "restore", path)  # into the session's own database
+    assert flask("db", "restore", path, DATABASE_URL=fresh_database).returncode == 0
+    refused = flask("db", "restore", path, DATABASE_URL=fresh_database)
     assert refused.returncode != 0 and "already has tables" in refused.stderr
+    forced = flask("db", "restore", "--force", path, DATABASE_URL=fresh_database)
+    assert forced.returncode == 0, forced.stderr
+    engine = create_engine(sqlalchemy_url(fresh_database))
+    with app.app_context():
+        assert state(engine) == state(db.engine)
+    engine.dispose()
 
 
 def test_backup_without_pg_dump_says_so(app, tmp_path):
