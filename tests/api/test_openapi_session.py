@@ -2,7 +2,8 @@
 against the served document: each operation's success, then the errors an integrator meets
 (no key, a bad key, unknown ids, bad bodies and parameters, the wrong media type, bad or
 reused Idempotency-Keys, a refused field, the rate limit, an empty wallet), each answer a
-documented problem code of its operation."""
+documented problem code of its operation; and an agent's /api/mobile session. The admin UI's
+/api/internal session is in test_openapi_internal.py."""
 
 from __future__ import annotations
 
