@@ -130,7 +130,8 @@ def problem_codes(spec: EndpointSpec, surface: str = "v1") -> list[str]:
     if spec.method in MUTATING:
         codes += list(FOR_MUTATING)
     if spec.body is not None:
-        codes += list(FOR_BODY)
+        codes += [code for code in FOR_BODY
+                  if code != "missing_field" or _requires_a_field(spec.body.model_json_schema())]
     if spec.query is not None:
         codes += list(FOR_QUERY)
     if _PATH_PARAM.search(spec.rule):
@@ -138,19 +139,32 @@ def problem_codes(spec: EndpointSpec, surface: str = "v1") -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+def _requires_a_field(schema) -> bool:
+    """Whether a body's JSON Schema requires a field anywhere (an empty body reads as `{}`,
+    so without one `missing_field` cannot happen)."""
+    if isinstance(schema, list):
+        return any(_requires_a_field(item) for item in schema)
+    if not isinstance(schema, dict):
+        return False
+    if isinstance(schema.get("required"), list) and schema["required"]:
+        return True
+    return any(_requires_a_field(value) for value in schema.values())
+
+
 def response_name(status: int) -> str:
     """The `components/responses` entry of a problem status: `NotFound`, `TooManyRequests`."""
     return HTTPStatus(status).phrase.title().replace(" ", "").replace("-", "")
 
 
-def _problem_response(status: int, codes: list[str]) -> dict:
+def _problem_response(status: int, codes: list[str], bearer: bool = True) -> dict:
     """The shared response of one problem status; `codes` are every code the surface
     answers with it (an operation's own subset is in its reference's description and in
     its `x-problem-codes`). `code` stays a string in the schema, so a client generated from
-    this document keeps parsing problems when a code is added."""
+    this document keeps parsing problems when a code is added. A 401 of a bearer surface
+    carries the challenge; a session cookie surface's has none to send."""
     headers = _headers(*_RATE_LIMIT_HEADERS)
     if status == 401:
-        headers = _headers("WWW-Authenticate")
+        headers = _headers("WWW-Authenticate") if bearer else _headers()
     elif status == 429:
         headers = _headers(*_RATE_LIMIT_HEADERS, required=("Retry-After",))
     elif status == 409:
@@ -160,6 +174,10 @@ def _problem_response(status: int, codes: list[str]) -> dict:
                 "schema": {"$ref": "#/components/schemas/Problem"},
                 "examples": {code: {"summary": registry()[code].title,
                                     "value": _problem_example(code)} for code in codes}}}}
+
+
+def _is_bearer(surface: str) -> bool:
+    return any(scheme.get("scheme") == "bearer" for scheme in SECURITY[surface][1].values())
 
 
 def _codes_description(codes: list[str]) -> str:
@@ -299,7 +317,8 @@ def build(surface: Surface, *, title: str, version: str, server_url: str | None 
         if spec.response is not None:
             success["content"] = {"application/json": {
                 "schema": keys[(spec.response, "serialization")]}}
-        operation["responses"][str(spec.status)] = success
+        for status in (spec.status, *spec.also):
+            operation["responses"][str(status)] = success
         by_status = _codes_by_status(spec, surface.name)
         operation["responses"].update(_error_responses(by_status))
         operation["x-problem-codes"] = {str(status): codes for status, codes
@@ -319,8 +338,9 @@ def build(surface: Surface, *, title: str, version: str, server_url: str | None 
         "paths": dict(paths),
         "components": {
             "schemas": schemas,
-            "responses": {response_name(status): _problem_response(status, codes)
-                          for status, codes in sorted(problems.items())},
+            "responses": {response_name(status): _problem_response(
+                status, codes, bearer=_is_bearer(surface.name))
+                for status, codes in sorted(problems.items())},
             "headers": HEADERS,
             "securitySchemes": SECURITY[surface.name][1],
         },

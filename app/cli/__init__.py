@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.cli import (
+    backup,
     evaluations,
     gateways,
     openapi,
@@ -21,5 +22,5 @@ from app.cli import (
 def init_app(app: Flask) -> None:
     """Register every command group."""
     for module in (tenancy, gateways, worker, webhooks, platform, senders, secrets, evaluations,
-                   openapi, routing):
+                   openapi, backup, routing):
         module.init_app(app)

@@ -2,29 +2,26 @@
 against the served document: each operation's success, then the errors an integrator meets
 (no key, a bad key, unknown ids, bad bodies and parameters, the wrong media type, bad or
 reused Idempotency-Keys, a refused field, the rate limit, an empty wallet), each answer a
-documented problem code of its operation."""
+documented problem code of its operation; and an agent's /api/mobile session. The admin UI's
+/api/internal session is in test_openapi_internal.py."""
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 
 import pytest
-from openapi_core import Config, OpenAPI
-from openapi_core.testing import MockRequest, MockResponse
 from sqlalchemy import update
-from werkzeug.datastructures import Headers
 
 from app.api.principal import MUTATING
 from app.extensions import db
 from app.models import Partner
 from app.services.tenancy import keys
 from tests.api import test_schemathesis as fuzz
+from tests.api._openapi_session import UNKNOWN_ID, Session, concrete
 from tests.factories import make_partner
 from tests.helpers import set_config
 
-UNKNOWN_ID = "con_01HNQX2P8Y9R3T4V5W6Z7A8B9C"
 # The objects, ids and known-good requests of the property-based test's session.
 seeded = fuzz.seeded
 _collection, _seeded_id = fuzz._collection, fuzz._seeded_id
@@ -33,60 +30,9 @@ GOOD_REQUESTS = {**fuzz.GOOD_REQUESTS, "DELETE /api/v1/contacts/{id}": lambda s:
     {"id": s["throwaway"]}, None, None)}
 
 
-class Session:
-    """Calls the app and validates each exchange against the document."""
-
-    def __init__(self, client, document: dict):
-        self.client = client
-        self.document = {**document, "servers": [{"url": "http://localhost"}]}
-        self.spec = OpenAPI.from_dict(self.document, config=Config(
-            extra_media_type_deserializers={"application/problem+json": json.loads}))
-        self.seen: dict[str, set[str]] = {}
-
-    def call(self, method: str, path: str, *, operation: str, valid_request: bool = True,
-             **kwargs):
-        response = self.client.open(path, method=method, **kwargs)
-        sent = response.request
-        request = MockRequest("http://localhost", method.lower(), sent.path,
-                              args=dict(sent.args), headers=dict(Headers(sent.headers)),
-                              cookies=dict(sent.cookies),
-                              data=_body(kwargs), content_type=sent.mimetype or "")
-        if valid_request:
-            self.spec.validate_request(request)
-        self.spec.validate_response(request, MockResponse(
-            response.get_data(), response.status_code, headers=dict(response.headers),
-            content_type=response.mimetype))
-        template_method, template = operation.split(" ", 1)
-        documented = self.document["paths"][template][template_method.lower()]
-        if response.mimetype == "application/problem+json":
-            codes = documented["x-problem-codes"][str(response.status_code)]
-            assert response.json["code"] in codes, (operation, response.json)
-            self.seen.setdefault(operation, set()).add(response.json["code"])
-        else:
-            self.seen.setdefault(operation, set()).add(str(response.status_code))
-        return response
-
-
-def _body(kwargs: dict) -> bytes | None:
-    if "json" in kwargs:
-        return json.dumps(kwargs["json"]).encode()
-    data = kwargs.get("data")
-    return data.encode() if isinstance(data, str) else data
-
-
 @pytest.fixture
 def session(client):
     return Session(client, client.get("/api/v1/openapi.json").json)
-
-
-def _operations(document: dict):
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            yield method.upper(), path, operation
-
-
-def _concrete(path: str, parameters: dict) -> str:
-    return re.sub(r"\{([a-z_]+)\}", lambda m: parameters[m.group(1)], path)
 
 
 def test_a_session_through_every_operation_matches_the_document(session, seeded):
@@ -96,7 +42,7 @@ def test_a_session_through_every_operation_matches_the_document(session, seeded)
     }).json["id"]
     # Changes then deletions last, as a session would: the merge still needs the spare
     # contact, a redelivery the endpoint as it was created.
-    for method, path, _operation in sorted(_operations(session.document),
+    for method, path, _operation in sorted(session.operations(),
                                            key=lambda op: (op[0] == "DELETE", op[0] == "PATCH")):
         label = f"{method} {path}"
         if label in GOOD_REQUESTS:
@@ -111,15 +57,14 @@ def test_a_session_through_every_operation_matches_the_document(session, seeded)
         kwargs = {"headers": headers, "query_string": query}
         if body is not None:
             kwargs["json"] = body
-        url = _concrete(path, parameters)
+        url = concrete(path, parameters)
         response = session.call(method, url, operation=label, **kwargs)
         assert 200 <= response.status_code < 300, (label, response.json)
         if method in MUTATING:  # the same key again: the stored answer, still documented
             replay = session.call(method, url, operation=label, **kwargs)
             assert replay.headers.get("Idempotent-Replayed") == "true" or \
                 replay.status_code >= 400, label
-    documented = {f"{m} {p}" for m, p, _ in _operations(session.document)}
-    assert documented - set(session.seen) == set()
+    assert session.unexercised() == set()
 
 
 def test_a_reused_key_and_a_refused_field_match_the_document(session, seeded):
@@ -141,19 +86,19 @@ def test_the_errors_of_every_operation_match_the_document(session, seeded, app, 
     # (tested in tests/api/test_throttling.py) would answer 429 before the documented 401s.
     set_config(monkeypatch, app, "AUTH_FAILURE_RATE_LIMIT", 1_000_000)
     auth = seeded["auth"]
-    for method, path, operation in _operations(session.document):
+    for method, path, operation in session.operations():
         label = f"{method} {path}"
         if operation.get("security") == []:
             continue
         names = re.findall(r"\{([a-z_]+)\}", path)
-        url = _concrete(path, {name: _seeded_id(_collection(path), 0) for name in names})
+        url = concrete(path, {name: _seeded_id(_collection(path), 0) for name in names})
         missing = session.call(method, url, operation=label, valid_request=False)
         assert missing.json["code"] == "missing_api_key"
         bad_key = session.call(method, url, operation=label, valid_request=False,
                                headers={"Authorization": "Bearer ak_test_nope"})
         assert bad_key.status_code == 401
         if names:
-            unknown = _concrete(path, {name: UNKNOWN_ID for name in names})
+            unknown = concrete(path, {name: UNKNOWN_ID for name in names})
             answer = session.call(method, unknown, operation=label, valid_request=False,
                                   headers=auth)
             assert answer.status_code in (404, 422), (label, answer.json)
@@ -261,64 +206,4 @@ def test_an_agents_mobile_session_matches_the_mobile_document(app, client, tenan
     gone = session.call("GET", "/api/mobile/conversations", valid_request=False,
                         operation="GET /api/mobile/conversations", headers=new_auth)
     assert gone.status_code == 401
-    documented = {f"{m.upper()} {p}" for p, item in session.document["paths"].items()
-                  for m in item}
-    assert documented == set(session.seen)
-
-
-def test_the_admin_uis_internal_session_matches_the_internal_document(app, tenant,
-                                                                      monkeypatch):
-    """The admin UI's calls on /api/internal (cookie + CSRF token), and their problems."""
-    from app.cli.openapi import document
-    from tests.api.test_internal import _open, _sign_in, _user
-
-    set_config(monkeypatch, app, "INTERNAL_SEND_CONFIRM_SECONDS", 1)  # no worker runs here
-    browser = _sign_in(app, "desk@acme.example",  # an admin: erasing a contact is theirs
-                       _user(app, tenant.partner_id, role="admin", email="desk@acme.example"))
-    with app.app_context():
-        session = Session(browser.client, document("internal"))
-    conversation = _open(app, tenant.partner_id)
-    contact = tenant.live.get(f"/conversations/{conversation}").json["contact_id"]
-    csrf = {"X-CSRFToken": browser.csrf_token}
-
-    def post(path, template, json=None, valid=True, headers=None):
-        return session.call("POST", "/api/internal" + path, valid_request=valid,
-                            operation=f"POST /api/internal{template}", json=json,
-                            headers={**csrf, "Idempotency-Key": str(uuid.uuid4()),
-                                     **(headers or {})})
-
-    assert post(f"/conversations/{conversation}/assign", "/conversations/{id}/assign",
-                {"agent_id": browser.user_id}).status_code == 200
-    assert post(f"/conversations/{conversation}/notes", "/conversations/{id}/notes",
-                {"body": "Called them back"}).status_code in (200, 201)
-    sent = post("/messages/send_and_confirm", "/messages/send_and_confirm",
-                {"conversation_id": conversation, "text": "Hello"})
-    assert sent.status_code in (200, 202), sent.json
-    assert post(f"/conversations/{conversation}/close", "/conversations/{id}/close"
-                ).status_code == 200
-    assert post(f"/conversations/{conversation}/reopen", "/conversations/{id}/reopen"
-                ).status_code == 200
-    assert post(f"/contacts/{contact}", "/contacts/{id}", {"name": "Renamed"}
-                ).status_code == 200
-    refused = post(f"/conversations/{conversation}/notes", "/conversations/{id}/notes",
-                   {"body": ""}, valid=False)
-    assert refused.status_code == 422
-    unknown = post(f"/conversations/{UNKNOWN_ID}/close", "/conversations/{id}/close",
-                   valid=False)
-    assert unknown.status_code == 404
-    no_csrf = session.call("POST", f"/api/internal/conversations/{conversation}/close",
-                           operation="POST /api/internal/conversations/{id}/close",
-                           valid_request=False)
-    assert no_csrf.json["code"] == "forbidden"
-    # Erasing waits for messages in flight (409, documented): erase a quiet contact.
-    quiet_conversation = _open(app, tenant.partner_id, address="+15551230000")
-    quiet = tenant.live.get(f"/conversations/{quiet_conversation}").json["contact_id"]
-    assert post(f"/contacts/{quiet}/erase", "/contacts/{id}/erase").status_code == 200
-    documented = {f"{m.upper()} {p}" for p, item in session.document["paths"].items()
-                  for m in item}
-    # The inbox's calls, every one exercised; the console's (keys, team, templates, canned
-    # replies, webhooks, wallet exports) have their own tests but no live session against this
-    # document yet.
-    console = {op for op in documented if op.split(" /api/internal/")[1].split("/")[0] in (
-        "keys", "team", "templates", "canned_replies", "webhook_endpoints", "wallet")}
-    assert documented - console == set(session.seen)
+    assert session.unexercised() == set()

@@ -129,9 +129,11 @@ def test_message_examples_name_the_right_objects(app_ctx):
 
 
 def test_every_operation_declares_the_headers_its_responses_send(document):
-    """Request-Id on every response; RateLimit* wherever the limit ran (not on a 401);
+    """Request-Id on every response; RateLimit* wherever the limit ran (not on a 401); the
+    Bearer challenge on a bearer surface's 401 (the session surface has none);
     Idempotent-Replayed on a mutating success; Retry-After on 429 (required) and 409."""
     doc = document[1]
+    bearer = document[0] != "internal"
     shared = doc["components"]["responses"]
     for path, method, operation in _operations(doc):
         public = operation.get("security") == []
@@ -141,7 +143,7 @@ def test_every_operation_declares_the_headers_its_responses_send(document):
             headers = set(response["headers"])
             assert "Request-Id" in headers
             if status == "401":
-                assert "WWW-Authenticate" in headers
+                assert ("WWW-Authenticate" in headers) == bearer, (path, headers)
             elif not (public and path.endswith("openapi.json")):
                 assert {"RateLimit", "RateLimit-Policy", "X-RateLimit-Limit",
                         "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= headers, (path, status)

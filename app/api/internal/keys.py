@@ -84,7 +84,6 @@ def revoke_key(principal: Principal, id: str):  # noqa: A002
 
 @surface.endpoint("/keys/<id>/roll", "POST", summary="Roll an API key", tags=TAGS,
                   body=KeyRoll, response=KeyOut, status=201, secret_fields=("key",),
-                  errors=("conflict",),
                   html=presenters.secret("admin/keys/created.html", _key_list))
 def roll_key(principal: Principal, body: KeyRoll, id: str):  # noqa: A002
     """Issue a replacement; the old key keeps working for the overlap, then stops."""

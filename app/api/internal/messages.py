@@ -26,7 +26,6 @@ from app.api.schemas import (
     Strict,
 )
 from app.api.surfaces import internal as surface
-from app.api.v1.messages import SEND_ERRORS
 from app.services.inbox import inbox
 from app.services.messaging.objects import message_to_api
 
@@ -42,6 +41,13 @@ class SendAndConfirm(Strict):
     variables: dict[str, str] | None = Field(None, description="The template's variables.")
 
 
+# A reply goes on its conversation's channel to an address validated when it was stored, and
+# names no `from`: of the send's problems it meets only the text's, the template's and the
+# wallet's; the conversation or template may be unknown, or the conversation closed.
+REPLY_ERRORS = ("not_found", "text_too_long", "missing_template_variables",
+                "unknown_template_variables", "insufficient_funds", "conflict")
+
+
 def _confirm(principal: Principal, response: Response) -> Response:
     """Wait (bounded) for the worker's outcome and answer with the message as it then is."""
     message_id = json.loads(response.get_data())["id"]
@@ -54,7 +60,7 @@ def _confirm(principal: Principal, response: Response) -> Response:
 
 @surface.endpoint("/messages/send_and_confirm", "POST", summary="Reply and wait",
                   tags=("Messages",), body=SendAndConfirm, response=MessageOut, status=202,
-                  errors=(*SEND_ERRORS, "conflict"), finish=_confirm,
+                  also=(200,), errors=REPLY_ERRORS, finish=_confirm,
                   html=fragments.message_sent_html)
 def send_and_confirm(principal: Principal, body: SendAndConfirm):
     """Reply on a conversation, then wait (bounded) for the worker to report the outcome."""
