@@ -61,6 +61,18 @@ def routing_unrouted():
                    f"to={kept.to_address or '?'} from={kept.from_address}")
 
 
+@routing_cli.command("deliver")
+@click.option("--partner", "partner_id", required=True)
+@click.argument("unrouted_id")
+def routing_deliver(partner_id, unrouted_id):
+    """Deliver one held message to a partner (its callback named no receiving address)."""
+    try:
+        kept = routing.deliver_held(unrouted_id, partner_id)
+    except ApiError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"{kept.id} delivered to {kept.routed_partner_id} as {kept.routed_message_id}")
+
+
 def init_app(app: Flask) -> None:
     """Register the `routing` command group."""
     app.cli.add_command(routing_cli)

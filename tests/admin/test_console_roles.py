@@ -43,6 +43,7 @@ BODIES = {
     "rate_limits": {"live": 10}, "partner_status": {"status": "suspended"},
     "add_gateway": {"channel": "sms", "provider": "twilio", "name": "g"},
     "set_price": {"channel": "sms", "price": "1"},
+    "deliver_unrouted": {"partner_id": "ptr_01HNQX2P8Y9R3T4V5W6Z7A8B9C"},
     "add_route": {"gateway_id": "gw_01HNQX2P8Y9R3T4V5W6Z7A8B9C", "address": "+15550001111",
                   "partner_id": "ptr_01HNQX2P8Y9R3T4V5W6Z7A8B9C"},
     "add_note": {"body": "x"}, "assign_conversation": {"agent_id": None},

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import InboundRoute, Message
+from app.models import InboundRoute, Message, UnroutedInbound
 from app.services.messaging import gateways
 from tests.admin._console import operator, submit
 from tests.admin._inbox import make_team, sign_in
@@ -98,3 +98,18 @@ def test_only_operators_see_routing_or_change_it(app, shared_sms):
     assert app.test_client().get(PAGE).status_code == 302  # to the sign-in page
     with app.app_context():
         assert db.session.scalar(select(InboundRoute)) is None
+
+
+def test_operator_delivers_a_held_message_to_a_chosen_partner(app, shared_sms):
+    team = make_team(app)
+    _inbound(app, shared_sms, "pick me")
+    with app.app_context():
+        held_id = db.session.scalar(select(UnroutedInbound.id))
+    ops = operator(app)
+    assert f"/api/internal/operator/unrouted/{held_id}/deliver" in ops.get(PAGE).get_data(
+        as_text=True)
+    answer = submit(ops, f"/api/internal/operator/unrouted/{held_id}/deliver",
+                    {"partner_id": team.partner_id}, next_page=PAGE)
+    assert answer.status_code == 204
+    assert _partner_inbound(app, team.partner_id) == ["pick me"]
+    assert "Nothing held" in ops.get(PAGE).get_data(as_text=True)

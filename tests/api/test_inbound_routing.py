@@ -148,6 +148,26 @@ def test_a_message_without_a_receiving_address_is_held_not_dropped(app, client, 
         assert held.to_address is None and held.text == "no To"
 
 
+def test_a_held_message_without_an_address_is_delivered_to_the_chosen_partner_once(
+        app, cli, client, tenant, other_tenant, shared_sms):
+    params = {"MessageSid": "SMmanual", "From": "+15557654321", "Body": "which partner?"}
+    url = app.config["APP_PUBLIC_URL"].rstrip("/") + f"/hooks/{shared_sms}"
+    client.post(f"/hooks/{shared_sms}", data=params, headers={
+        "X-Twilio-Signature": _signing.twilio(TWILIO_TOKEN, url, params)})
+    with app.app_context():
+        (held,) = routing.list_unrouted()
+        held_id = held.id
+        db.session.remove()
+    delivered = cli.invoke(args=["routing", "deliver", "--partner", other_tenant.partner_id,
+                                 held_id])
+    assert delivered.exit_code == 0, delivered.output
+    assert _inbound_texts(other_tenant.live) == ["which partner?"]
+    assert _inbound_texts(tenant.live) == []
+    again = cli.invoke(args=["routing", "deliver", "--partner", tenant.partner_id, held_id])
+    assert again.exit_code != 0 and "already delivered" in again.output
+    assert _inbound_texts(tenant.live) == []
+
+
 def test_removing_a_route_holds_the_next_messages_again(app, client, tenant, shared_sms):
     _route(app, shared_sms, ACME_NUMBER, tenant.partner_id)
     with app.app_context():

@@ -1,5 +1,6 @@
 """The operator console's inbound routing calls (`/api/internal/operator/routes`): route a
-receiving address on a shared gateway to a partner, and remove a route. Operators only."""
+receiving address on a shared gateway to a partner, remove a route, and deliver one held
+message to a chosen partner. Operators only."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ class RouteCreate(Strict):
                             description="A platform-shared live gateway.")
     address: str = Field(min_length=1, max_length=256, examples=["+15550001111"],
                          description="The receiving number or handle, as the channel writes it.")
+    partner_id: str = Field(min_length=1, max_length=40)
+
+
+class Deliver(Strict):
     partner_id: str = Field(min_length=1, max_length=40)
 
 
@@ -44,3 +49,14 @@ def add_route(principal: Principal, body: RouteCreate):
 def remove_route(principal: Principal, id: str):  # noqa: A002
     """Stop routing the address; its next inbound messages are held for the operator."""
     return {**routing.remove_route(id), "deleted": True}
+
+
+@surface.endpoint("/unrouted/<id>/deliver", "POST", summary="Deliver a held inbound message",
+                  tags=TAGS, body=Deliver, errors=("conflict",),
+                  html=presenters.back(lambda a: f"Delivered to {a['partner_id']}."))
+def deliver_unrouted(principal: Principal, body: Deliver, id: str):  # noqa: A002
+    """Deliver one held message to this partner (for callbacks that name no receiving
+    address, which no route can match)."""
+    kept = routing.deliver_held(id, body.partner_id.strip())
+    return {"id": kept.id, "object": "unrouted_inbound", "status": kept.status,
+            "partner_id": kept.routed_partner_id, "message_id": kept.routed_message_id}

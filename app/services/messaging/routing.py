@@ -134,6 +134,26 @@ def _deliver_held(route: InboundRoute) -> int:
     return len(held)
 
 
+def deliver_held(unrouted_id: str, partner_id: str) -> UnroutedInbound:
+    """Deliver one held message to a partner the operator chose (for providers whose
+    callbacks name no receiving address, so no route can match them)."""
+    with tx.unit_of_work():
+        kept = db.session.get(UnroutedInbound, unrouted_id, with_for_update=True)
+        if kept is None:
+            raise ApiError("not_found", f"No held inbound message {unrouted_id}.", param="id")
+        if kept.status != "pending":
+            raise ApiError("conflict", f"{unrouted_id} was already delivered to "
+                           f"{kept.routed_partner_id}.")
+        partner = partners.get(partner_id)
+        gateway = db.session.get(Gateway, kept.gateway_id)
+        message = inbound_messages.receive(partner.id, gateway.environment, kept.gateway_id,
+                                           _inbound(kept))
+        kept.status, kept.routed_at = "routed", utcnow()
+        kept.routed_partner_id, kept.routed_message_id = partner.id, message.id
+        tx.commit()
+    return kept
+
+
 def _inbound(kept: UnroutedInbound) -> Inbound:
     return Inbound(channel=kept.channel, from_address=kept.from_address,
                    to_address=kept.to_address, text=kept.text,
