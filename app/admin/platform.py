@@ -1,5 +1,6 @@
 """The operator console's platform pages: gateways with their health (credentials never
-shown), prices per channel and country code, and evaluation requests."""
+shown), inbound routing on shared gateways, prices per channel and country code, and
+evaluation requests."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from app.admin.scope import fragment_or_page, operator_only
 from app.channels import names as channel_names
 from app.models.console import EVALUATION_STATUSES
 from app.services.billing import prices
-from app.services.messaging import gateway_health
-from app.services.tenancy import evaluations
+from app.services.messaging import gateway_health, routing
+from app.services.tenancy import evaluations, partners
 
 bp = Blueprint("admin_platform", __name__, url_prefix="/admin/operator")
 
@@ -23,6 +24,18 @@ def gateways():
     operator_only()
     return fragment_or_page("admin/operator/gateways.html", None,
                             rows=gateway_health.health(), channels=channel_names())
+
+
+@bp.get("/routing")
+@login_required
+def inbound_routing():
+    """Routes of shared gateways' receiving addresses, and the inbound messages held for
+    addresses no route names (with the provider's raw payload)."""
+    operator_only()
+    return fragment_or_page("admin/operator/routing.html", None,
+                            routes=routing.list_routes(), unrouted=routing.list_unrouted(),
+                            gateways=routing.shared_gateways(),
+                            partners=[row.partner for row in partners.list_partners(None)])
 
 
 @bp.get("/prices")

@@ -10,6 +10,7 @@ from app.cli import (
     gateways,
     openapi,
     platform,
+    routing,
     secrets,
     senders,
     tenancy,
@@ -21,5 +22,5 @@ from app.cli import (
 def init_app(app: Flask) -> None:
     """Register every command group."""
     for module in (tenancy, gateways, worker, webhooks, platform, senders, secrets, evaluations,
-                   openapi, backup):
+                   openapi, backup, routing):
         module.init_app(app)

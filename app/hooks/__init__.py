@@ -6,6 +6,8 @@ and one whose signatures keep failing is refused for a while (AUTH_FAILURE_RATE_
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, Flask, Response, request
 
 from app.api import ratelimit
@@ -47,11 +49,20 @@ def receive(gateway_id: str):
     db.session.rollback()  # end the read; each item commits on its own
     for item in items:
         if isinstance(item, Inbound):
-            callbacks.apply_inbound(gateway_id, item)
+            # The raw body is kept only when a shared gateway cannot route the message.
+            callbacks.apply_inbound(gateway_id, item, raw_payload=_raw_payload())
         else:
             callbacks.apply_status(gateway_id, item)
     # 200, not 204: Meta and LINE verify webhooks by a 200 answer; the rest take any 2xx.
     return Response(status=200)
+
+
+def _raw_payload() -> str:
+    """The callback's body as the provider sent it (a parsed form is encoded back)."""
+    body = request.get_data(cache=True, as_text=True)
+    if not body and request.form:
+        body = urlencode(list(request.form.items(multi=True)))
+    return body
 
 
 @bp.get("/<gateway_id>")

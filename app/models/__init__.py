@@ -15,6 +15,7 @@ from app.models.messaging import (
     Template,
 )
 from app.models.mobile import MobileToken, PushToken
+from app.models.routing import InboundRoute, UnroutedInbound
 from app.models.tenancy import AccessKey, Partner
 from app.models.users import User
 from app.models.wallet import Wallet, WalletTransaction
@@ -34,6 +35,7 @@ __all__ = [
     "Event",
     "Gateway",
     "IdempotencyRecord",
+    "InboundRoute",
     "Invitation",
     "Message",
     "MessageEvent",
@@ -42,6 +44,7 @@ __all__ = [
     "PriceOverride",
     "PushToken",
     "Template",
+    "UnroutedInbound",
     "TenantScoped",
     "User",
     "VerifiedSender",

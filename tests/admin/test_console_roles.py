@@ -25,7 +25,8 @@ CONSOLE_BLUEPRINTS = ("admin_keys", "admin_webhooks", "admin_wallet", "admin_usa
                       "admin_audit", "admin_team", "admin_library", "admin_progress")
 OPERATOR_PAGES = {"admin_operator.index", "admin_operator.partner", "admin_operator.view",
                   "admin_operator.stop_viewing", "admin_platform.gateways",
-                  "admin_platform.price_table", "admin_platform.evaluation_list"}
+                  "admin_platform.price_table", "admin_platform.evaluation_list",
+                  "admin_platform.inbound_routing"}
 INBOX_API = {"api_internal.assign_conversation", "api_internal.close_conversation",
              "api_internal.reopen_conversation", "api_internal.add_note",
              "api_internal.send_and_confirm", "api_internal.edit_contact"}
@@ -42,6 +43,9 @@ BODIES = {
     "rate_limits": {"live": 10}, "partner_status": {"status": "suspended"},
     "add_gateway": {"channel": "sms", "provider": "twilio", "name": "g"},
     "set_price": {"channel": "sms", "price": "1"},
+    "deliver_unrouted": {"partner_id": "ptr_01HNQX2P8Y9R3T4V5W6Z7A8B9C"},
+    "add_route": {"gateway_id": "gw_01HNQX2P8Y9R3T4V5W6Z7A8B9C", "address": "+15550001111",
+                  "partner_id": "ptr_01HNQX2P8Y9R3T4V5W6Z7A8B9C"},
     "add_note": {"body": "x"}, "assign_conversation": {"agent_id": None},
 }
 

@@ -11,8 +11,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from app.channels.gateways import Inbound
 from app.extensions import db
 from app.models.base import utcnow
+from app.services.messaging import gateways, routing
 from tests.admin._console import KEY, SECRET, SmtpInbox, body_of
 from tests.admin._inbox import PASSWORD, make_team
 from tests.e2e.conftest import shoot
@@ -171,6 +173,12 @@ def test_an_evaluation_approved_by_an_operator_emails_a_working_sandbox_key(
 def test_console_pages_pass_axe(app, team, chromium, live_server, axe):
     with app.app_context():
         make_user("operator", None, email="ops@switchboard.example")
+        shared = gateways.add_gateway("sms", "twilio", "Platform Twilio", environment="live",
+                                      credentials={"account_sid": "AC1", "auth_token": "t"})
+        routing.add_route(shared.id, "+15550001111", team.partner_id)
+        routing.hold(shared, Inbound(channel="sms", from_address="+15557654321",
+                                     to_address="+15550002222", text="Hello?",
+                                     provider_message_id="SMaxe"), "Body=Hello%3F")
         db.session.remove()
     context = chromium.new_context(base_url=live_server, bypass_csp=True)
     page = context.new_page()
@@ -187,8 +195,8 @@ def test_console_pages_pass_axe(app, team, chromium, live_server, axe):
     context.clear_cookies()
     sign_in(page, "ops@switchboard.example")
     for path in ("/admin/operator/", f"/admin/operator/partners/{team.partner_id}",
-                 "/admin/operator/gateways", "/admin/operator/prices",
-                 "/admin/operator/evaluations"):
+                 "/admin/operator/gateways", "/admin/operator/routing",
+                 "/admin/operator/prices", "/admin/operator/evaluations"):
         page.goto(path)
         assert axe(page) == [], path
     context.close()

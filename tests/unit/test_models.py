@@ -26,6 +26,8 @@ NOT_TENANT_SCOPED = {
                            "approved",
     "invitations": "belongs to a user (a team member works in both environments)",
     "price_overrides": "platform prices set by operators, the same for every partner",
+    "unrouted_inbound": "inbound on a shared gateway whose partner is not known (yet); "
+                        "carries routed_partner_id once a route delivers it",
 }
 
 

@@ -8,6 +8,7 @@ from app.api.internal import (  # noqa: F401
     keys,
     messages,
     operator,
+    routing,
     team,
     wallet,
     webhooks,

@@ -13,7 +13,7 @@ from app.channels.gateways import Inbound, StatusUpdate
 from app.extensions import db
 from app.models import Gateway, Message
 from app.services import tx
-from app.services.messaging import delivery, fallback
+from app.services.messaging import delivery, fallback, routing
 from app.services.messaging import inbound as inbound_messages
 
 
@@ -56,14 +56,22 @@ def _soft_bounce(message: Message, error: str) -> str:
 
 
 def apply_inbound(gateway_id: str, inbound: Inbound, partner_id: str | None = None,
-                  environment: str | None = None) -> Message | None:
-    """Record an inbound message for the gateway's partner (or the one given)."""
+                  environment: str | None = None, raw_payload: str = "") -> Message | None:
+    """Record an inbound message for the gateway's partner (or the one given); on a shared
+    gateway, for the partner its receiving address routes to, else hold it (None)."""
     gateway = db.session.get(Gateway, gateway_id)
-    partner_id = partner_id or (gateway.partner_id if gateway else None)
+    if partner_id is None and gateway is not None and gateway.partner_id is not None:
+        partner_id, environment = gateway.partner_id, gateway.environment
+    if partner_id is None and gateway is not None:
+        route = routing.route_or_hold(gateway, inbound, raw_payload)
+        if route is None:
+            current_app.logger.info("inbound on shared gateway %s for unrouted address %s: "
+                                    "held", gateway_id, inbound.to_address)
+            return None
+        partner_id, environment = route.partner_id, route.environment
     environment = environment or (gateway.environment if gateway else None)
     if partner_id is None or environment is None:
-        current_app.logger.info("inbound on shared gateway %s with no partner: dropped",
-                                gateway_id)
+        current_app.logger.info("inbound for unknown gateway %s: dropped", gateway_id)
         tx.commit()
         return None
     return inbound_messages.receive(partner_id, environment, gateway_id, inbound)
