@@ -254,3 +254,28 @@ def test_the_number_of_statements_does_not_grow_with_the_batch(app, api):
     assert hundred_count <= ten_count + 2, (ten_count, hundred_count)
     with app.app_context():
         assert db.session.scalar(select(func.count(Message.id))) == 110
+
+
+def test_a_spend_between_the_balance_read_and_the_debit_is_decided_again(app, monkeypatch):
+    """Another request spent after the batch read the balance: the debit for all of them
+    fails, the wallet is locked and read again, and the messages it no longer pays for are
+    refused without leaving the contacts created for them."""
+    from app.services.billing import wallet
+
+    with app.app_context():
+        poor = make_partner(name="Poor", balance="0.0170")
+    read = wallet.balance_of
+
+    def stale(partner_id, environment):  # as read just before another send was charged
+        wallet_id, balance, currency = read(partner_id, environment)
+        return wallet_id, balance + 1_000_000, currency
+
+    monkeypatch.setattr(wallet, "balance_of", stale)
+    client = ApiClient(app.test_client(), poor.live_key)
+    response = _batch(client, [_sms_to(n) for n in range(4)])
+    assert [item["status"] for item in response.json["data"]] == [202, 202, 402, 402]
+    assert response.json["data"][2]["error"]["detail"] == (
+        "Balance 0.0012 USD is below the estimate 0.0079 USD.")
+    assert _balance(client) == "0.001200"
+    assert _count(app, Contact, partner_id=poor.partner.id) == 2
+    assert _count(app, Conversation, partner_id=poor.partner.id) == 2

@@ -112,5 +112,7 @@ def open_conversations(partner_id: str, environment: str, wanted: set[tuple[str,
     existing = sorted(found[key] for key in found if key not in missing)
     if existing:
         db.session.execute(update(Conversation).where(Conversation.id.in_(existing))
-                           .values(last_message_at=now, updated_at=now))
+                           .values(last_message_at=now, updated_at=now)
+                           # in-session rows are updated in Python: no SELECT to find them
+                           .execution_options(synchronize_session="evaluate"))
     return found
