@@ -47,7 +47,8 @@ register("not_found", 404, "Not found", "No such resource, or it belongs to anot
          "or environment.")
 register("method_not_allowed", 405, "Method not allowed",
          "The resource exists but does not accept this HTTP method.")
-register("payload_too_large", 413, "Payload too large", "The body exceeds 1 MiB.")
+register("payload_too_large", 413, "Payload too large",
+         "The body exceeds 1 MiB (10 MiB for `POST /api/v1/messages/batch`).")
 register("unsupported_media_type", 415, "Unsupported media type",
          "Send JSON bodies with `Content-Type: application/json`.")
 register("internal_error", 500, "Internal error",
@@ -94,6 +95,8 @@ register("template_not_found", 422, "Template not found",
          "No approved template with this name, language and channel.")
 register("missing_template_variables", 422, "Missing template variables",
          "The template needs variables that were not given.")
+register("invalid_batch_size", 422, "Invalid batch size",
+         "A batch holds 1 to 1,000 messages; send more as several batches.")
 register("unverified_sender", 422, "Unverified sender",
          "`from` is not one of your account's verified senders on this channel. Omit it to "
          "send as the gateway's configured sender; senders are verified on request.")
@@ -202,6 +205,15 @@ def type_url(code: str) -> str:
 
 def problem(error: ApiError) -> Response:
     """Render an ApiError as application/problem+json."""
+    response = Response(json.dumps(problem_body(error)), status=error.entry.status,
+                        mimetype="application/problem+json")
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def problem_body(error: ApiError) -> dict:
+    """The problem document of an ApiError, as a dict (also one message's refusal in a batch)."""
     entry = error.entry
     body = {
         "type": type_url(entry.code),
@@ -215,11 +227,7 @@ def problem(error: ApiError) -> Response:
     if error.errors:
         body["errors"] = error.errors
     body.update(error.extra)
-    response = Response(json.dumps(body), status=entry.status,
-                        mimetype="application/problem+json")
-    for name, value in error.headers.items():
-        response.headers[name] = value
-    return response
+    return body
 
 
 def request_id() -> str:

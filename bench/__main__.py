@@ -23,9 +23,12 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 TARGETS = {
     "send_efficiency": (">=", 0.20),
     "worker_dispatch": (">=", 0.50),
+    "bulk_send": (">=", 10),
     "correctness_5xx": ("==", 0),
     "correctness_debits_per_202": ("==", 1.0),
     "correctness_messages_per_key": ("==", 1),
+    "correctness_batch_debits_per_message": ("==", 1.0),
+    "correctness_batch_5xx": ("==", 0),
     "web_worker_rss_mb": ("<=", 150),
     "send_worker_rss_mb": ("<=", 150),
 }

@@ -7,6 +7,7 @@ by the same gunicorn in the same run.
 - correctness_debits_per_202: wallet debits written ÷ 202 answers
 - correctness_messages_per_key: messages written for one Idempotency-Key sent 16 times at once
 - web_worker_rss_mb: the peak resident memory of a gunicorn worker during the load
+- bulk_send and the batch correctness counts: bench/batch.py, on the same gunicorn
 """
 
 from __future__ import annotations
@@ -141,6 +142,10 @@ def run(app, env: dict, partner_id: str, key: str, seconds: float) -> dict:
             per_key = db.session.scalar(select(func.count(Message.id)).where(
                 Message.to_address == "+15005550007"))
             db.session.remove()
+        from bench import batch
+
+        batched = batch.run(app, server.base, auth, partner_id, seconds, sends.rps)
+        peak_rss = max(peak_rss, rss_mb(server.process.pid))
     finally:
         server.stop()
     accepted = sends.statuses[202]
@@ -151,5 +156,5 @@ def run(app, env: dict, partner_id: str, key: str, seconds: float) -> dict:
         "correctness_5xx": sum(n for code, n in sends.statuses.items() if code >= 500),
         "correctness_debits_per_202": debits / accepted if accepted else 0.0,
         "correctness_messages_per_key": per_key,
-        "web_worker_rss_mb": peak_rss,
+        "web_worker_rss_mb": peak_rss, **batched,
     }

@@ -52,3 +52,23 @@ def enqueue_quietly(func: str, *args, queue: str, delay_seconds: float = 0,
     except Exception:  # noqa: BLE001 - Redis unavailable: the database still says it is due
         current_app.logger.warning("could not enqueue %s%s; the sweeper will", func, args)
         return None
+
+
+def enqueue_many_quietly(func: str, args_list: list[tuple], *, queue: str,
+                         job_timeout: int | None = None) -> int:
+    """Enqueue one job per argument tuple in one Redis pipeline; how many were enqueued.
+
+    Like `enqueue_quietly`: when Redis is unreachable nothing is enqueued, a warning is
+    logged and 0 returned, and the sweeper enqueues the work the database records as due.
+    """
+    if not args_list:
+        return 0
+    try:
+        q = get_queue(queue)
+        q.enqueue_many([Queue.prepare_data(func, args=args, timeout=job_timeout)
+                        for args in args_list])
+    except Exception:  # noqa: BLE001 - Redis unavailable: the database still says it is due
+        current_app.logger.warning("could not enqueue %d %s jobs; the sweeper will",
+                                   len(args_list), func)
+        return 0
+    return len(args_list)

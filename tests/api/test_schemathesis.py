@@ -246,6 +246,8 @@ GOOD_REQUESTS = {
     "POST /api/v1/contacts/{id}/merge": lambda s: ({"id": s["contact"]}, None,
                                                    {"other_id": s["spare"]}),
     "POST /api/v1/messages": lambda s: ({}, None, SEND),
+    "POST /api/v1/messages/batch": lambda s: ({}, None, {"messages": [
+        SEND, {**SEND, "to": "12345"}]}),
     "GET /api/v1/messages": lambda s: ({}, {"channel": "sms", "direction": "outbound",
                                             "created_gte": "2020-01-01T00:00:00Z"}, None),
     "GET /api/v1/conversations": lambda s: ({}, {"status": "open", "assignee_id": "none"},

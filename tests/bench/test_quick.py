@@ -22,8 +22,9 @@ def test_make_bench_quick_emits_every_figure(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
     names = {figure["name"] for figure in report["figures"]}
-    assert {"send_efficiency", "worker_dispatch", "correctness_5xx",
+    assert {"send_efficiency", "worker_dispatch", "bulk_send", "correctness_5xx",
             "correctness_debits_per_202", "correctness_messages_per_key",
+            "correctness_batch_debits_per_message", "correctness_batch_5xx",
             "web_worker_rss_mb", "send_worker_rss_mb"} <= names
     assert report["quick"] is True and report["backend"] in ("postgresql+redis",
                                                               "sqlite+embedded-redis")
@@ -33,5 +34,6 @@ def test_make_bench_quick_emits_every_figure(tmp_path):
     # Correctness is not a time: the run must have been right, whatever its speed.
     by_name = {figure["name"]: figure for figure in report["figures"]}
     for name in ("correctness_5xx", "correctness_debits_per_202",
-                 "correctness_messages_per_key"):
+                 "correctness_messages_per_key", "correctness_batch_debits_per_message",
+                 "correctness_batch_5xx"):
         assert by_name[name]["met"], by_name[name]

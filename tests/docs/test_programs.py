@@ -176,7 +176,9 @@ def test_the_docs_program_runs_as_documented(program, served_app, tenant, tmp_pa
 
     env = {key: value for key, value in os.environ.items() if not key.startswith("SWITCHBOARD_")}
     env |= {"SWITCHBOARD_API_URL": served_app, "SWITCHBOARD_KEY": tenant.sandbox.key,
-            "SECRET": SECRET, "SWITCHBOARD_WEBHOOK_SECRET": SECRET}
+            "SECRET": SECRET, "SWITCHBOARD_WEBHOOK_SECRET": SECRET,
+            # The generated client, as `pip install ./clients/python` would provide it.
+            "PYTHONPATH": str(ROOT / "clients" / "python")}
     kind = _kind(program)
     if kind == "program":
         output = _run(program, program.code, env, tmp_path)

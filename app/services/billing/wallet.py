@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
 
 from app import money
 from app.extensions import db
 from app.models import Wallet, WalletTransaction
-from app.models.base import isoformat
+from app.models.base import isoformat, new_id, utcnow
 
 
 class InsufficientFunds(Exception):
@@ -68,6 +70,67 @@ def debit(partner_id: str, environment: str, amount_micros: int, message_id: str
     """Charge for a message; raises InsufficientFunds and writes nothing when short."""
     wallet = get_wallet(partner_id, environment)
     return _apply(wallet, "debit", -amount_micros, message_id, description)
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One message's debit in a bulk charge."""
+
+    message_id: str
+    amount_micros: int
+    description: str
+
+
+def balance_of(partner_id: str, environment: str) -> tuple[str, int, str]:
+    """The wallet's id, balance and currency, read without a lock."""
+    row = db.session.execute(select(Wallet.id, Wallet.balance_micros, Wallet.currency).where(
+        Wallet.partner_id == partner_id, Wallet.environment == environment)).one()
+    return row.id, row.balance_micros, row.currency
+
+
+def locked_balance(wallet_id: str) -> int:
+    """The wallet's balance, its row locked until the transaction ends (PostgreSQL)."""
+    return db.session.scalar(select(Wallet.balance_micros).where(Wallet.id == wallet_id)
+                             .with_for_update())
+
+
+def affordable(balance_micros: int, amounts: list[int]) -> list[bool]:
+    """Which charges a balance pays, taken in order as if each were its own send."""
+    paid = []
+    for amount in amounts:
+        paid.append(amount <= balance_micros)
+        if paid[-1]:
+            balance_micros -= amount
+    return paid
+
+
+def debit_many(partner_id: str, environment: str, wallet_id: str, currency: str,
+               charges: list[Charge]) -> bool:
+    """Charge several messages with one balance update and one ledger insert.
+
+    False, changing nothing, when the balance no longer covers them all (another request
+    spent in between): the caller then locks the wallet and decides again.
+    """
+    total = sum(charge.amount_micros for charge in charges)
+    balance_after = db.session.execute(
+        update(Wallet).where(Wallet.id == wallet_id, Wallet.balance_micros >= total)
+        .values(balance_micros=Wallet.balance_micros - total).returning(Wallet.balance_micros)
+        .execution_options(synchronize_session=False)).scalar()
+    if balance_after is None:
+        return False
+    now = utcnow()
+    running = balance_after + total
+    rows = []
+    for charge in charges:
+        running -= charge.amount_micros
+        rows.append({"id": new_id("txn"), "partner_id": partner_id,
+                     "environment": environment, "wallet_id": wallet_id, "type": "debit",
+                     "amount_micros": -charge.amount_micros,
+                     "balance_after_micros": running, "currency": currency,
+                     "message_id": charge.message_id, "description": charge.description,
+                     "created_at": now, "updated_at": now})
+    db.session.execute(insert(WalletTransaction), rows)
+    return True
 
 
 def refund(partner_id: str, environment: str, amount_micros: int, message_id: str,

@@ -27,7 +27,7 @@ from app.models.base import utcnow
 from app.services import events, tx
 from app.services.billing import wallet
 from app.services.messaging.objects import message_to_api
-from app.services.queue import enqueue_quietly, lease_job_timeout
+from app.services.queue import enqueue_many_quietly, enqueue_quietly, lease_job_timeout
 
 RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 FAIL_FROM = {"queued", "sending", "sent"}
@@ -56,6 +56,14 @@ def schedule_attempt(message_id: str, delay: float = 0) -> None:
     """
     enqueue_quietly("jobs.send.send_message", message_id, queue="send", delay_seconds=delay,
                     job_timeout=lease_job_timeout(int(current_app.config["SEND_LEASE_SECONDS"])))
+
+
+def schedule_attempts(message_ids: list[str]) -> None:
+    """Enqueue a first attempt for each message in one Redis round trip (or leave them to
+    the sweeper when Redis is down), with the same job timeout as `schedule_attempt`."""
+    enqueue_many_quietly("jobs.send.send_message", [(message_id,) for message_id in message_ids],
+                         queue="send",
+                         job_timeout=lease_job_timeout(int(current_app.config["SEND_LEASE_SECONDS"])))
 
 
 def claim(message_id: str) -> Message | None:

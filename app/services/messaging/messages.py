@@ -1,27 +1,24 @@
 """Sending messages: validate, resolve the contact and conversation, charge, write, enqueue.
 
-`send` does its writes in one transaction (the caller's unit of work): the message, its first
-status event, the wallet debit and, when the recipient is new, its contact and conversation.
-The `send_message` job is enqueued only after that transaction commits; if Redis is down
-then, the message stays `queued` and the sweeper enqueues it later.
+`send` (one message) and `send_batch` (up to a thousand) do their writes in one transaction
+(the caller's unit of work) through `accept`: the messages, their first status events, the
+wallet debits and, for new recipients, their contacts and conversations. The `send_message`
+jobs are enqueued only after that transaction commits; if Redis is down then, the messages
+stay `queued` and the sweeper enqueues them later.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from app.channels import validate_send
 from app.errors import ApiError
 from app.extensions import db
-from app.models import Message, MessageEvent
-from app.models.base import new_id, utcnow
-from app.money import format_price
+from app.models import Message
 from app.services import tx
-from app.services.billing import prices, wallet
-from app.services.inbox import contacts, conversations
-from app.services.messaging import delivery, senders, templates
+from app.services.messaging import accept
 from app.services.pagination import Page, compare_up_to_second, paginate
 
 
@@ -34,61 +31,42 @@ def send(partner_id: str, environment: str, payload: dict, *,
     Raises ApiError (422 validation, 402 insufficient_funds); the enclosing unit of work
     then rolls back, so a refused send writes nothing.
     """
-    validated = validate_send(payload)
-    channel = validated.channel.name
-    if validated.from_ is not None:
-        senders.require_verified(partner_id, channel, validated.from_)
-    template_language = None
-    variables = None
-    if validated.template is not None:
-        template = templates.find(partner_id, environment, channel=channel,
-                                  name=validated.template, language=validated.language)
-        if template is None:
-            raise ApiError("template_not_found",
-                           f"No template `{validated.template}` in language "
-                           f"`{validated.language}` on {channel}; create it with "
-                           "POST /api/v1/templates.", param="template")
-        templates.check_variables(template, validated.variables)
-        template_language = template.language
-        # Stored in the template's placeholder order: positional providers rely on it.
-        variables = {name: validated.variables[name]
-                     for name in templates.parse_variables(template.body)}
-
-    message_id = new_id("msg")
-    now = utcnow()
-    cost_estimate = prices.estimate(channel, validated.country_code, validated.segments)
-    contact, _ = contacts.resolve_or_create_by_identity(partner_id, environment, channel,
-                                                        validated.to)
-    conversation = conversations.find_or_open(partner_id, environment, contact.id, channel)
-    try:
-        debit = wallet.debit(partner_id, environment, cost_estimate,
-                             message_id, description=f"{channel} message")
-    except wallet.InsufficientFunds as short:
-        raise ApiError(
-            "insufficient_funds",
-            f"Balance {format_price(short.balance_micros)} {short.currency} is below the "
-            f"estimate {format_price(short.needed_micros)} {short.currency}.") from None
-
-    message = Message(
-        id=message_id, partner_id=partner_id, environment=environment, channel=channel,
-        direction="outbound", to_address=validated.to, from_address=validated.from_,
-        status="queued", template=validated.template, language=template_language,
-        variables=variables,
-        text=validated.text, subject=validated.subject, html=validated.html,
-        title=validated.title, segments=validated.segments, conversation_id=conversation.id,
-        contact_id=contact.id, cost_estimate_micros=cost_estimate,
-        currency=debit.currency, status_sequence=1, status_changed_at=now, created_at=now,
-        updated_at=now, fallback_of_id=fallback_of, meta=validated.metadata or None,
-    )
-    db.session.add(message)
-    db.session.add(MessageEvent(partner_id=partner_id, environment=environment,
-                                message_id=message_id, sequence=1, status="queued",
-                                occurred_at=now, recorded_at=now))
-    conversation.last_message_at = now
-    # After commit, so the worker finds the row; a failed enqueue is left to the sweeper.
-    tx.after_commit(lambda: delivery.schedule_attempt(message_id))
+    draft = accept.prepare(accept.Lookups(partner_id, environment), payload,
+                           fallback_of=fallback_of)
+    rows, short = accept.write(partner_id, environment, [draft])
+    if short:
+        raise short[0].error()
     tx.commit()
-    return message
+    return accept.as_message(rows[0])
+
+
+def send_batch(partner_id: str, environment: str,
+               items: list[dict | ApiError]) -> list[SimpleNamespace | ApiError]:
+    """Send many messages in one transaction, each checked and charged as if on its own.
+
+    `items` are payloads, or the ApiError an item was already refused with. Returns, in the
+    same order, each accepted message (with a Message's attributes) or the ApiError its item
+    is refused with (422 validation, 402 when the balance left for it is short); refused
+    items write nothing.
+    """
+    lookups = accept.Lookups(partner_id, environment)
+    results: list = list(items)
+    drafts = []
+    for index, item in enumerate(items):
+        if isinstance(item, ApiError):
+            continue
+        try:
+            drafts.append(accept.prepare(lookups, item, index=index))
+        except ApiError as refused:
+            results[index] = refused
+    rows, short = accept.write(partner_id, environment, drafts)
+    place = {draft.message_id: draft.index for draft in drafts}
+    for row in rows:
+        results[place[row["id"]]] = accept.as_view(row)
+    for refused in short:
+        results[refused.draft.index] = refused.error()
+    tx.commit()
+    return results
 
 
 def get(partner_id: str, environment: str, message_id: str) -> Message:

@@ -4,6 +4,9 @@ from .assign import Assign
 from .attempt_out import AttemptOut
 from .balance import Balance
 from .balance_environment import BalanceEnvironment
+from .batch_item import BatchItem
+from .batch_item_status import BatchItemStatus
+from .batch_out import BatchOut
 from .channel_out import ChannelOut
 from .channel_out_address import ChannelOutAddress
 from .channel_out_name import ChannelOutName
@@ -92,6 +95,7 @@ from .send_message import SendMessage
 from .send_message_channel import SendMessageChannel
 from .send_message_metadata_type_0 import SendMessageMetadataType0
 from .send_message_variables_type_0 import SendMessageVariablesType0
+from .send_messages import SendMessages
 from .template_create import TemplateCreate
 from .template_deleted import TemplateDeleted
 from .template_out import TemplateOut
@@ -110,6 +114,9 @@ __all__ = (
     "AttemptOut",
     "Balance",
     "BalanceEnvironment",
+    "BatchItem",
+    "BatchItemStatus",
+    "BatchOut",
     "ChannelOut",
     "ChannelOutAddress",
     "ChannelOutName",
@@ -197,6 +204,7 @@ __all__ = (
     "SendMessage",
     "SendMessageChannel",
     "SendMessageMetadataType0",
+    "SendMessages",
     "SendMessageVariablesType0",
     "TemplateCreate",
     "TemplateDeleted",
