@@ -23,6 +23,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 TARGETS = {
     "send_efficiency": (">=", 0.20),
     "worker_dispatch": (">=", 0.50),
+    "webhook_fanout": (">=", 0.50),
     "correctness_5xx": ("==", 0),
     "correctness_debits_per_202": ("==", 1.0),
     "correctness_messages_per_key": ("==", 1),
@@ -89,7 +90,7 @@ def _met(name: str, value: float) -> bool:
 def main(quick: bool = False) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     backend, env = backend_settings()
-    from bench import http, worker
+    from bench import fanout, http, worker
 
     env = {**worker.settings(), **env}
     os.environ.update(env)
@@ -112,6 +113,8 @@ def main(quick: bool = False) -> dict:
         values = http.run(app, env, provisioned.partner.id, provisioned.test_key,
                           seconds=2 if quick else 10)
         values.update(worker.run(app, env, messages=30 if quick else 300))
+        values.update(fanout.run(app, env, events=25 if quick else 250,
+                                 noop_jobs=500 if quick else 2000))
     finally:
         with app.app_context():
             from app.extensions import db
