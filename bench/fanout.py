@@ -1,11 +1,12 @@
 """webhook_fanout: signed webhook deliveries/s to a local receiver by the production worker,
 as a ratio of the no-op jobs/s RQ's SimpleWorker drains from the same Redis.
 
-Events are recorded and dispatched (their deliveries written and enqueued) before the clock
-starts; then `flask worker --burst --queue webhooks` delivers them to a receiver in its own
-process on loopback that answers every POST with 200 (HTTP/1.1, kept alive). The clock stops
-when every delivery is `succeeded`. Run: `python -m bench.fanout [--events N]`, or
-`python -m bench.fanout --receive` for the receiver alone (it prints its port).
+Once `flask worker --queue webhooks` listens, the clock starts and events are recorded in one
+transaction; the worker's dispatch job writes their deliveries (one per endpoint) and its
+delivery jobs send them to a receiver in its own process on loopback that answers every POST
+with 200 (HTTP/1.1, kept alive). The clock stops when every delivery is `succeeded`.
+Run: `python -m bench.fanout [--events N]`, or `python -m bench.fanout --receive` for the
+receiver alone (it prints its port).
 """
 
 from __future__ import annotations
@@ -54,16 +55,21 @@ def start_receiver() -> tuple[str, subprocess.Popen]:
 
 
 def fanout_rate(app, events: int, env: dict) -> tuple[float, int]:
-    """Deliveries/s from `pending` to `succeeded` by `flask worker`, and how many."""
+    """Deliveries/s from the events' commit to every delivery `succeeded`, by `flask worker`
+    (its dispatch job writes the deliveries, its delivery jobs send them); and how many."""
+    from rq import Worker
+
     from app import money
     from app.extensions import db, redis_connection
     from app.models import WebhookDelivery
-    from app.services import dispatch, tx
     from app.services import events as outbox
+    from app.services import tx
     from app.services.tenancy import partners
     from app.services.webhooks import endpoints
 
     url, receiver = start_receiver()
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--queue", "webhooks"]
+    worker = None
     try:
         with app.app_context():
             redis_connection.client.flushdb()  # only this benchmark's jobs
@@ -71,18 +77,20 @@ def fanout_rate(app, events: int, env: dict) -> tuple[float, int]:
                 "Bench fan-out", sandbox_balance_micros=money.to_micros("1")).partner.id
             for _ in range(ENDPOINTS):
                 endpoints.create(partner_id, "sandbox", url, event_types=["message.sent"])
+            worker = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # The clock starts once the worker listens: its start-up is not delivery time.
+            while not Worker.all(connection=redis_connection.client):
+                if worker.poll() is not None:
+                    raise RuntimeError("the worker exited before it started listening")
+                time.sleep(0.05)
+            started = time.perf_counter()
             with tx.unit_of_work():
                 for n in range(events):
                     outbox.record(partner_id, "sandbox", "message.sent",
                                   {"id": f"msg_bench{n:08d}", "status": "sent"})
-            dispatch.dispatch_pending()
             db.session.remove()
         total = events * ENDPOINTS
-        command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst",
-                   "--queue", "webhooks"]
-        started = time.perf_counter()
-        worker = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 600
         while True:
             with app.app_context():
@@ -92,16 +100,14 @@ def fanout_rate(app, events: int, env: dict) -> tuple[float, int]:
                 db.session.remove()
             if done >= total:
                 break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"only {done} of {total} deliveries succeeded in 600 s")
-            if worker.poll() is not None:  # the queue emptied before the last one: again
-                worker = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(0.05)
-        took = time.perf_counter() - started
-        worker.wait(60)
-        return total / took, total
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise RuntimeError(f"only {done} of {total} deliveries succeeded")
+            time.sleep(0.02)
+        return total / (time.perf_counter() - started), total
     finally:
+        if worker is not None and worker.poll() is None:
+            worker.terminate()  # a warm shutdown: the worker finishes its job and exits
+            worker.wait(60)
         receiver.kill()
         receiver.wait()
 
