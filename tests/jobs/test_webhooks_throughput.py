@@ -9,6 +9,7 @@ import threading
 import pytest
 from rq import Queue
 from sqlalchemy import select
+from werkzeug import Response
 
 from app.extensions import db, redis_connection
 from app.models import WebhookDelivery
@@ -37,6 +38,24 @@ def test_a_burst_of_events_costs_one_job_per_endpoint_which_delivers_them_all(
         done = db.session.execute(select(WebhookDelivery.status,
                                          WebhookDelivery.attempt_count)).all()
     assert sorted(done) == [("succeeded", 1)] * 10
+
+
+def test_a_failure_mid_drain_retries_that_delivery_and_gives_the_unsent_their_attempt_back(
+        app, tenant, drain, local, receiver):
+    receiver.answer = lambda number: Response("no", status=500 if number == 3 else 200)
+    endpoint = _endpoint(tenant.live, receiver.url)
+    with app.app_context(), tx.unit_of_work():
+        ids = [events.record(tenant.partner_id, "live", "conversation.assigned",
+                             {"id": f"cnv_01HNQX2P8Y9R3T4V5W6Z7A8B{n:02d}"}).id
+               for n in range(5)]
+    drain()
+    sent = [e["id"] for e in receiver.verified(endpoint["secret"])]
+    assert sent == [*ids[:3], *ids[2:]]  # the third again, then the two the batch held back
+    with app.app_context():
+        counts = dict(db.session.execute(
+            select(WebhookDelivery.event_id, WebhookDelivery.attempt_count)
+            .where(WebhookDelivery.status == "succeeded")).all())
+    assert [counts[i] for i in ids] == [1, 1, 2, 1, 1]
 
 
 class _KeptAlive(http.server.BaseHTTPRequestHandler):

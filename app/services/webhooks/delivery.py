@@ -17,7 +17,6 @@ Replays and redeliveries (`webhook_log`) are new deliveries of the same event.
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,7 +34,6 @@ from app.services.webhooks import sender as webhook_sender
 
 RETRY_AFTER_CAP_SECONDS = 24 * 3600
 SWEEP_LIMIT = 500
-DRAIN_LIMIT = 100  # deliveries one job makes to its endpoint before handing over
 
 
 # --- scheduling ----------------------------------------------------------------------------
@@ -100,7 +98,7 @@ def create_deliveries(event: Event, endpoints: list[WebhookEndpoint],
     db.session.flush()
     for delivery in deliveries:
         # One job per endpoint and transaction: it drains the endpoint's other due
-        # deliveries too (`attempt`); any it leaves are still due for the sweeper.
+        # deliveries too (`webhooks.drain`); any it leaves are still due for the sweeper.
         tx.after_commit_once(f"webhook-endpoint:{delivery.endpoint_id}",
                              lambda i=delivery.id: schedule_delivery(i, first))
     return [delivery.id for delivery in deliveries]
@@ -130,7 +128,7 @@ def claim(delivery_id: str) -> Claimed | None:
     if endpoint_id is None:
         tx.commit()
         return None
-    if not _lease_endpoint(endpoint_id, now, lease_end):
+    if not lease_endpoint(endpoint_id, now, lease_end):
         return _wait_for_endpoint(delivery_id, endpoint_id, now)
     claimed = db.session.execute(
         update(WebhookDelivery)
@@ -166,7 +164,7 @@ def claim(delivery_id: str) -> Claimed | None:
     return work
 
 
-def _lease_endpoint(endpoint_id: str, now: datetime, lease_end: datetime) -> bool:
+def lease_endpoint(endpoint_id: str, now: datetime, lease_end: datetime) -> bool:
     """Take the endpoint's one in-flight slot until `lease_end` (one UPDATE), or False."""
     return bool(db.session.execute(
         update(WebhookEndpoint)
@@ -197,7 +195,7 @@ def _wait_for_endpoint(delivery_id: str, endpoint_id: str, now: datetime) -> Non
     return None
 
 
-def _release_endpoint(work: Claimed) -> None:
+def release_endpoint(work: Claimed) -> None:
     """End this attempt's lease on its endpoint, unless a later attempt holds it now."""
     db.session.execute(
         update(WebhookEndpoint)
@@ -207,7 +205,7 @@ def _release_endpoint(work: Claimed) -> None:
         .execution_options(synchronize_session=False))
 
 
-def _wake_waiting(work: Claimed) -> None:
+def wake_waiting(work: Claimed) -> None:
     """Wake the delivery that waited longest for the endpoint (so a quick endpoint is not
     kept waiting for the whole lease; the others follow one by one, each woken by the
     previous)."""
@@ -228,46 +226,15 @@ def _wake_waiting(work: Claimed) -> None:
         tx.after_commit(lambda: schedule_delivery(waiting))
 
 
-def _next_due(work: Claimed) -> str | None:
-    """The endpoint's next delivery due now, oldest first (for the same job to send)."""
-    found = db.session.scalar(
-        select(WebhookDelivery.id)
-        .where(WebhookDelivery.endpoint_id == work.endpoint_id,
-               WebhookDelivery.status == "pending", WebhookDelivery.id != work.delivery_id,
-               WebhookDelivery.next_attempt_at <= utcnow())
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(1))
-    tx.end_read()
-    return found
-
-
 def attempt(delivery_id: str) -> str:
-    """Make one attempt at a delivery, then at its endpoint's other due deliveries while
-    they succeed (up to DRAIN_LIMIT, within the job's time); return what happened.
-
-    Draining in one job saves the RQ round trips of a job per delivery (fan-out enqueues one
-    job per endpoint). Each delivery is still claimed and recorded on its own, so a crash
-    mid-drain leaves the rest due, for their own jobs or the sweeper.
-    """
+    """Make one attempt at a delivery; return what happened (the job drains the endpoint
+    from here: `webhooks.drain`)."""
     work = claim(delivery_id)
     if work is None:
         return "skipped"
-    started, outcomes = time.monotonic(), []
-    budget = lease_job_timeout(_lease_seconds()) * 0.8 - attempt_deadline()
-    while True:
-        outcome = webhook_sender.post(work.url, work.message_id, work.payload, work.secrets,
-                                      deadline=attempt_deadline())
-        outcomes.append(record(work, outcome, wake=False))
-        last = work
-        if outcomes[-1] != "succeeded" or len(outcomes) >= DRAIN_LIMIT or \
-                time.monotonic() - started > budget:
-            break
-        following = _next_due(work)
-        work = claim(following) if following is not None else None
-        if work is None:
-            break
-    _wake_waiting(last)
-    tx.commit()
-    return outcomes[0] if len(outcomes) == 1 else f"{len(outcomes)} attempts: {outcomes}"
+    outcome = webhook_sender.post(work.url, work.message_id, work.payload, work.secrets,
+                                  deadline=attempt_deadline())
+    return record(work, outcome)
 
 
 def record(work: Claimed, outcome: webhook_sender.Outcome, wake: bool = True) -> str:
@@ -275,9 +242,9 @@ def record(work: Claimed, outcome: webhook_sender.Outcome, wake: bool = True) ->
 
     The endpoint's lease ends; with `wake`, the delivery waiting longest for it is woken.
     """
-    _release_endpoint(work)
+    release_endpoint(work)
     if wake:
-        _wake_waiting(work)
+        wake_waiting(work)
     delivery = db.session.get(WebhookDelivery, work.delivery_id, with_for_update=True,
                               populate_existing=True)
     if delivery is None:
