@@ -3,6 +3,7 @@ due later still waits in the queue for its time."""
 
 from __future__ import annotations
 
+import pytest
 from rq import Queue
 
 from app.extensions import db, redis_connection
@@ -25,19 +26,12 @@ def _callback_jobs() -> list:
         scheduled
 
 
-def test_a_receipt_due_at_once_is_played_by_the_send_job(app, tenant, monkeypatch):
-    set_config(monkeypatch, app, "SANDBOX_RECEIPT_DELAY", 0)
+@pytest.mark.parametrize(("delay", "status", "jobs"), [(0, "delivered", 0), (30, "sent", 1)])
+def test_a_receipt_due_at_once_is_played_by_the_send_job_one_due_later_waits_for_a_job(
+        app, tenant, monkeypatch, delay, status, jobs):
+    set_config(monkeypatch, app, "SANDBOX_RECEIPT_DELAY", delay)
     message_id = _send(tenant)
     with app.app_context():
         sending.attempt(message_id)
-        assert db.session.get(Message, message_id).status == "delivered"
-        assert _callback_jobs() == []
-
-
-def test_a_receipt_due_later_waits_for_a_job(app, tenant, monkeypatch):
-    set_config(monkeypatch, app, "SANDBOX_RECEIPT_DELAY", 30)
-    message_id = _send(tenant)
-    with app.app_context():
-        sending.attempt(message_id)
-        assert db.session.get(Message, message_id).status == "sent"
-        assert len(_callback_jobs()) == 1
+        assert db.session.get(Message, message_id).status == status
+        assert len(_callback_jobs()) == jobs
