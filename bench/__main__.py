@@ -24,6 +24,8 @@ TARGETS = {
     "send_efficiency": (">=", 0.20),
     "worker_dispatch": (">=", 0.50),
     "bulk_send": (">=", 10),
+    "webhook_fanout": (">=", 0.50),
+    "inbox_flatness": ("<=", 1.5),
     "correctness_5xx": ("==", 0),
     "correctness_debits_per_202": ("==", 1.0),
     "correctness_messages_per_key": ("==", 1),
@@ -92,7 +94,7 @@ def _met(name: str, value: float) -> bool:
 def main(quick: bool = False) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     backend, env = backend_settings()
-    from bench import http, worker
+    from bench import fanout, http, inbox, worker
 
     env = {**worker.settings(), **env}
     os.environ.update(env)
@@ -115,6 +117,11 @@ def main(quick: bool = False) -> dict:
         values = http.run(app, env, provisioned.partner.id, provisioned.test_key,
                           seconds=2 if quick else 10)
         values.update(worker.run(app, env, messages=30 if quick else 300))
+        values.update(fanout.run(app, env, events=20 if quick else 250,
+                                 noop_jobs=500 if quick else 2000))
+        # Quick mode: 40,000 messages in 4,000 conversations (`inbox_messages` says so).
+        values.update(inbox.run(app, conversations=4_000 if quick else 100_000,
+                                repeat=7 if quick else 25))
     finally:
         with app.app_context():
             from app.extensions import db

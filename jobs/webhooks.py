@@ -1,12 +1,13 @@
-"""Outbound webhooks, on the `webhooks` queue: one delivery attempt."""
+"""Outbound webhooks, on the `webhooks` queue: a delivery attempt, then its endpoint drained."""
 
 from __future__ import annotations
 
-from app.services.webhooks import delivery as webhook_delivery
+from app.services.webhooks import drain
 
 queue = "webhooks"
 
 
 def deliver(delivery_id: str) -> str:
-    """Make one attempt at a webhook delivery (a no-op when it is not due)."""
-    return webhook_delivery.attempt(delivery_id)
+    """Attempt a webhook delivery (a no-op when it is not due), then the endpoint's other
+    due deliveries while they succeed."""
+    return drain.deliver(delivery_id)

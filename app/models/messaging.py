@@ -26,6 +26,7 @@ class Contact(PrefixedId, TenantScoped, Timestamps, db.Model):
     __tablename__ = "contacts"
     __table_args__ = (
         UniqueConstraint("partner_id", "environment", "external_id", name="uq_contacts_external"),
+        Index("ix_contacts_scope_id", "partner_id", "environment", "id"),
     )
     id_prefix = "con"
 
@@ -59,7 +60,16 @@ class ContactIdentity(PrefixedId, TenantScoped, Timestamps, db.Model):
 class Conversation(PrefixedId, TenantScoped, Timestamps, db.Model):
     __tablename__ = "conversations"
     __table_args__ = (
-        Index("ix_conversations_scope_updated", "partner_id", "environment", "updated_at"),
+        Index("ix_conversations_scope_updated", "partner_id", "environment", "updated_at",
+              "id"),
+        # Keyset lists (bench inbox_flatness): the filter first, the order last.
+        Index("ix_conversations_scope_status_recent", "partner_id", "environment", "status",
+              "updated_at", "id"),
+        Index("ix_conversations_scope_assignee_recent", "partner_id", "environment",
+              "assignee_id", "updated_at", "id"),
+        Index("ix_conversations_scope_channel_recent", "partner_id", "environment", "channel",
+              "updated_at", "id"),
+        Index("ix_conversations_scope_id", "partner_id", "environment", "id"),
     )
     id_prefix = "cnv"
 
@@ -96,6 +106,8 @@ class Message(PrefixedId, TenantScoped, Timestamps, db.Model):
         Index("ix_messages_scope_created", "partner_id", "environment", "created_at"),
         Index("ix_messages_status_updated", "status", "updated_at"),
         Index("ix_messages_provider", "gateway_id", "provider_message_id"),
+        Index("ix_messages_scope_id", "partner_id", "environment", "id"),
+        Index("ix_messages_conversation_id_order", "conversation_id", "id"),
     )
     id_prefix = "msg"
 

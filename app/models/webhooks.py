@@ -55,7 +55,10 @@ class WebhookDelivery(PrefixedId, TenantScoped, Timestamps, db.Model):
     """One event to one endpoint; attempts are logged on it and in `webhook_attempts`."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint_due", "endpoint_id", "status", "next_attempt_at"),
+    )
     id_prefix = "whd"
 
     event_id: Mapped[str] = mapped_column(

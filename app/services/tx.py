@@ -38,15 +38,25 @@ def after_commit(callback: Callable[[], object]) -> None:
     g.setdefault("after_commit_callbacks", []).append(callback)
 
 
+def after_commit_once(key: str, callback: Callable[[], object]) -> None:
+    """`after_commit`, unless a callback under the same key already waits for this commit."""
+    keys = g.setdefault("after_commit_keys", set())
+    if key not in keys:
+        keys.add(key)
+        after_commit(callback)
+
+
 def _commit_and_run_callbacks() -> None:
     db.session.commit()
     callbacks, g.after_commit_callbacks = g.get("after_commit_callbacks", []), []
+    g.after_commit_keys = set()
     for callback in callbacks:
         callback()
 
 
 def _discard_callbacks() -> None:
     g.after_commit_callbacks = []
+    g.after_commit_keys = set()
 
 
 @contextmanager

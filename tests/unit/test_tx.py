@@ -54,3 +54,19 @@ def test_nested_units_commit_only_at_the_outermost(app_ctx):
             db.session.add(Partner(name="inner"))
         raise RuntimeError("outer fails after the inner unit ended")
     assert _partners() == 0
+
+
+def test_a_keyed_callback_runs_once_per_commit(app_ctx):
+    ran = []
+    for commit in range(2):
+        with tx.unit_of_work():
+            for n in range(3):
+                tx.after_commit_once("endpoint", lambda n=n, c=commit: ran.append((c, n)))
+            tx.after_commit_once("other", lambda c=commit: ran.append((c, "other")))
+    assert ran == [(0, 0), (0, "other"), (1, 0), (1, "other")]
+    with pytest.raises(RuntimeError), tx.unit_of_work():
+        tx.after_commit_once("endpoint", lambda: ran.append("never"))
+        raise RuntimeError("boom")
+    with tx.unit_of_work():
+        tx.after_commit_once("endpoint", lambda: ran.append("after a rollback"))
+    assert ran[-1] == "after a rollback"

@@ -12,7 +12,7 @@ import binascii
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
 
 from app.database import reads_only
 from app.errors import ApiError
@@ -77,10 +77,10 @@ def recently_updated(statement, limit: int, cursor: str | None) -> tuple[list[tu
     """One page of (conversation, ...) rows, most recently updated first, after `cursor`;
     and whether more follow."""
     if cursor:
-        stamp, last_id = decode_cursor(cursor)
-        statement = statement.where(or_(
-            Conversation.updated_at < stamp,
-            and_(Conversation.updated_at == stamp, Conversation.id < last_id)))
+        # A row comparison, not `a < x OR (a = x AND b < y)`: an index on the list's filter
+        # then (updated_at, id) answers it as one range scan, however deep the page.
+        statement = statement.where(
+            tuple_(Conversation.updated_at, Conversation.id) < tuple_(*decode_cursor(cursor)))
     rows = list(db.session.execute(statement.order_by(
         Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit + 1)))
     return [tuple(row) for row in rows[:limit]], len(rows) > limit

@@ -75,3 +75,15 @@ def apply_inbound(gateway_id: str, inbound: Inbound, partner_id: str | None = No
         tx.commit()
         return None
     return inbound_messages.receive(partner_id, environment, gateway_id, inbound)
+
+
+def play_scripted(gateway_id: str, message_id: str, payload: dict) -> str:
+    """Feed one of the sandbox's scripted receipts or replies (`kind` status or inbound)
+    through the same path as provider webhooks."""
+    fields = {k: v for k, v in payload.items() if k != "kind"}
+    if payload["kind"] == "status":
+        return apply_status(gateway_id, StatusUpdate(**fields))
+    original = db.session.get(Message, message_id)
+    message = apply_inbound(gateway_id, Inbound(**fields), partner_id=original.partner_id,
+                            environment=original.environment)
+    return message.id if message else "dropped"

@@ -96,9 +96,12 @@ def create_deliveries(event: Event, endpoints: list[WebhookEndpoint],
                   for endpoint in endpoints]
     db.session.add_all(deliveries)
     db.session.flush()
-    ids = [delivery.id for delivery in deliveries]
-    tx.after_commit(lambda: [schedule_delivery(i, first) for i in ids])
-    return ids
+    for delivery in deliveries:
+        # One job per endpoint and transaction: it drains the endpoint's other due
+        # deliveries too (`webhooks.drain`); any it leaves are still due for the sweeper.
+        tx.after_commit_once(f"webhook-endpoint:{delivery.endpoint_id}",
+                             lambda i=delivery.id: schedule_delivery(i, first))
+    return [delivery.id for delivery in deliveries]
 
 
 # --- one attempt ---------------------------------------------------------------------------
@@ -125,7 +128,7 @@ def claim(delivery_id: str) -> Claimed | None:
     if endpoint_id is None:
         tx.commit()
         return None
-    if not _lease_endpoint(endpoint_id, now, lease_end):
+    if not lease_endpoint(endpoint_id, now, lease_end):
         return _wait_for_endpoint(delivery_id, endpoint_id, now)
     claimed = db.session.execute(
         update(WebhookDelivery)
@@ -161,7 +164,7 @@ def claim(delivery_id: str) -> Claimed | None:
     return work
 
 
-def _lease_endpoint(endpoint_id: str, now: datetime, lease_end: datetime) -> bool:
+def lease_endpoint(endpoint_id: str, now: datetime, lease_end: datetime) -> bool:
     """Take the endpoint's one in-flight slot until `lease_end` (one UPDATE), or False."""
     return bool(db.session.execute(
         update(WebhookEndpoint)
@@ -192,16 +195,20 @@ def _wait_for_endpoint(delivery_id: str, endpoint_id: str, now: datetime) -> Non
     return None
 
 
-def _release_endpoint(work: Claimed) -> None:
-    """End this attempt's lease on its endpoint, unless a later attempt holds it now, and
-    wake the delivery that waited longest for it (so a quick endpoint is not kept waiting
-    for the whole lease; the others follow one by one, each woken by the previous)."""
+def release_endpoint(work: Claimed) -> None:
+    """End this attempt's lease on its endpoint, unless a later attempt holds it now."""
     db.session.execute(
         update(WebhookEndpoint)
         .where(WebhookEndpoint.id == work.endpoint_id,
                WebhookEndpoint.busy_until <= work.lease_end)
         .values(busy_until=None)
         .execution_options(synchronize_session=False))
+
+
+def wake_waiting(work: Claimed) -> None:
+    """Wake the delivery that waited longest for the endpoint (so a quick endpoint is not
+    kept waiting for the whole lease; the others follow one by one, each woken by the
+    previous)."""
     now = utcnow()
     waiting = db.session.scalar(
         select(WebhookDelivery.id)
@@ -220,7 +227,8 @@ def _release_endpoint(work: Claimed) -> None:
 
 
 def attempt(delivery_id: str) -> str:
-    """Make one attempt at a delivery; return what happened, for the job's result."""
+    """Make one attempt at a delivery; return what happened (the job drains the endpoint
+    from here: `webhooks.drain`)."""
     work = claim(delivery_id)
     if work is None:
         return "skipped"
@@ -229,9 +237,14 @@ def attempt(delivery_id: str) -> str:
     return record(work, outcome)
 
 
-def record(work: Claimed, outcome: webhook_sender.Outcome) -> str:
-    """Log the attempt and decide what follows: done, retry later, failed or disabled."""
-    _release_endpoint(work)
+def record(work: Claimed, outcome: webhook_sender.Outcome, wake: bool = True) -> str:
+    """Log the attempt and decide what follows: done, retry later, failed or disabled.
+
+    The endpoint's lease ends; with `wake`, the delivery waiting longest for it is woken.
+    """
+    release_endpoint(work)
+    if wake:
+        wake_waiting(work)
     delivery = db.session.get(WebhookDelivery, work.delivery_id, with_for_update=True,
                               populate_existing=True)
     if delivery is None:
