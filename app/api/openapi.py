@@ -299,7 +299,8 @@ def build(surface: Surface, *, title: str, version: str, server_url: str | None 
         if spec.response is not None:
             success["content"] = {"application/json": {
                 "schema": keys[(spec.response, "serialization")]}}
-        operation["responses"][str(spec.status)] = success
+        for status in (spec.status, *spec.also):
+            operation["responses"][str(status)] = success
         by_status = _codes_by_status(spec, surface.name)
         operation["responses"].update(_error_responses(by_status))
         operation["x-problem-codes"] = {str(status): codes for status, codes

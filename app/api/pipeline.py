@@ -59,6 +59,8 @@ class EndpointSpec:
     secret_fields: tuple[str, ...] = ()
     # The handler's name: the endpoint's Flask name and its OpenAPI operationId.
     name: str = ""
+    # Other success statuses the handler may answer with the same body (e.g. 200 beside 201).
+    also: tuple[int, ...] = ()
 
 
 @dataclass
@@ -81,7 +83,7 @@ class Surface:
                  finish: Callable[[Principal, Response], Response] | None = None,
                  public: bool = False, headers: dict[str, str] | None = None,
                  html: Callable[[Principal, Response], Response] | None = None,
-                 secret_fields: tuple[str, ...] = ()):
+                 secret_fields: tuple[str, ...] = (), also: tuple[int, ...] = ()):
         """Register `handler(principal, [body], [query], **view_args)` behind the pipeline.
 
         The handler returns a JSON-able dict (sent with `status`), a `(dict, status)` pair
@@ -93,7 +95,7 @@ class Surface:
                                 query, response, status, errors,
                                 (handler.__doc__ or "").strip(), finish, public,
                                 tuple((headers or {}).items()), html, secret_fields,
-                                handler.__name__)
+                                handler.__name__, also)
             self.endpoints.append(spec)
 
             @functools.wraps(handler)

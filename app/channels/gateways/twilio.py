@@ -94,6 +94,8 @@ class TwilioAdapter:
         sid = params.get("MessageSid") or params.get("SmsSid")
         status = params.get("MessageStatus") or params.get("SmsStatus")
         if status == "received" or (status is None and "Body" in params):
+            if not params.get("From", "").strip():
+                return []  # no sender to answer or to file it under
             return [Inbound(channel=gateway.channel, from_address=params.get("From", ""),
                             to_address=params.get("To"), text=params.get("Body"),
                             provider_message_id=sid)]
