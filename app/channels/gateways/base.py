@@ -9,7 +9,9 @@ provider's own signature scheme.
 from __future__ import annotations
 
 import functools
+import logging
 import os
+import re
 import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -161,4 +163,21 @@ def http() -> httpx.Client:
 
 @functools.cache
 def _client(_pid: int) -> httpx.Client:
+    logging.getLogger("httpx").addFilter(REDACT_URL_SECRETS)
     return httpx.Client(verify=tls_context())
+
+
+class _RedactUrlSecrets(logging.Filter):
+    """httpx logs every request's URL (INFO); Telegram's carries the bot token in its path."""
+
+    PATTERN = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.PATTERN.sub("/bot***", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+REDACT_URL_SECRETS = _RedactUrlSecrets()
