@@ -81,12 +81,18 @@ class Config:
     MOBILE_SESSION_MAX_SECONDS = 90 * 24 * 3600
     # Provider HTTP calls: seconds before giving up (a transient failure).
     GATEWAY_TIMEOUT_SECONDS = 15
+    # After an attempt that may have reached the provider unanswered (a timeout, a dropped
+    # connection), the next waits at least this long, so receipts naming it can arrive first.
+    SEND_UNCONFIRMED_RETRY_SECONDS = 60.0
     # Outbound webhooks. Attempt n waits the n-th delay (seconds, jittered) after attempt n-1
     # failed; the first is the event's own dispatch. One entry per attempt. Tests use zeros.
     WEBHOOK_RETRY_DELAYS = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
     WEBHOOK_TIMEOUT_SECONDS = 15
     # An attempt holds its delivery this long; after that a sweeper may hand it to another.
     WEBHOOK_LEASE_SECONDS = 60
+    # An endpoint whose deliveries have all failed for this long (from the first failure of
+    # the unbroken streak; any success resets it) is disabled, and its admins told by email.
+    WEBHOOK_DISABLE_AFTER_HOURS = 120.0
     # SSRF guard: plain http only for tests; CIDRs (comma-separated) exempt from the
     # public-address rule, e.g. "127.0.0.0/8" to reach a local test receiver.
     WEBHOOK_ALLOW_HTTP = False
@@ -158,6 +164,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     # Retries, receipts and sweeps happen at once, so a burst worker plays everything out.
     SEND_RETRY_DELAYS = (0.0,)
+    SEND_UNCONFIRMED_RETRY_SECONDS = 0.0
     SANDBOX_RECEIPT_DELAY = 0.0
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import login_required
 
 from app.admin.scope import console_scope, fragment_or_page
@@ -23,7 +23,7 @@ def index():
     return fragment_or_page("admin/webhooks/index.html", None, scope=scope,
                             endpoints=webhooks.all_endpoints(scope.partner_id,
                                                              scope.environment),
-                            event_types=EVENT_TYPES)
+                            event_types=EVENT_TYPES, disable_after_hours=_disable_after())
 
 
 @bp.get("/webhooks/<endpoint_id>")
@@ -36,7 +36,8 @@ def endpoint(endpoint_id: str):
     status = status if status in DELIVERY_STATUSES else None
     return fragment_or_page("admin/webhooks/endpoint.html", "admin/webhooks/_deliveries.html",
                             scope=scope, endpoint=found, event_types=EVENT_TYPES,
-                            statuses=DELIVERY_STATUSES, **_log(scope, found, status))
+                            statuses=DELIVERY_STATUSES, disable_after_hours=_disable_after(),
+                            **_log(scope, found, status))
 
 
 @bp.get("/webhooks/<endpoint_id>/log")
@@ -59,3 +60,7 @@ def _log(scope, endpoint, status: str | None) -> dict:
     version, pending = log.log_version(scope.partner_id, scope.environment, endpoint.id)
     return {"page": page, "deliveries": log.deliveries_to_api(page.items), "status": status,
             "version": version, "live": pending and status is None and cursor is None}
+
+
+def _disable_after() -> float:
+    return float(current_app.config["WEBHOOK_DISABLE_AFTER_HOURS"])

@@ -58,7 +58,7 @@ class EndpointSpec:
     secret_fields: tuple[str, ...] = ()
     # The handler's name: the endpoint's Flask name and its OpenAPI operationId.
     name: str = ""
-    # Other 2xx statuses the same answer may come with (`finish` may settle on one).
+    # Other success statuses the handler may answer with the same body (e.g. 200 beside 201).
     also: tuple[int, ...] = ()
 
 

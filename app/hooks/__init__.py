@@ -46,6 +46,8 @@ def receive(gateway_id: str):
     except InvalidSignature:
         ratelimit.note_refusal(SCOPE, request.remote_addr)
         raise ApiError("invalid_signature") from None
+    except RecursionError:  # JSON nested past the parser's depth (no provider sends that)
+        raise ApiError("invalid_json", "The body nests deeper than JSON is read.") from None
     db.session.rollback()  # end the read; each item commits on its own
     for item in items:
         if isinstance(item, Inbound):

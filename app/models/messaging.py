@@ -148,6 +148,9 @@ class Message(PrefixedId, TenantScoped, Timestamps, db.Model):
         UTCDateTime, nullable=False, default=utcnow
     )
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an attempt may have reached the provider without an answer (a timeout, a
+    # dropped connection): the next attempt first checks whether the message went out.
+    unconfirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class MessageEvent(PrefixedId, TenantScoped, db.Model):

@@ -49,6 +49,10 @@ class WebhookEndpoint(PrefixedId, TenantScoped, Timestamps, db.Model):
     # While set and in the future, one attempt to this endpoint is in flight: no other
     # delivery may start one (a slow receiver holds one worker, never all of them).
     busy_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first failure of the current unbroken failing streak (any success clears it).
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it was disabled: re-enabling delivers the events missed since the streak began.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookDelivery(PrefixedId, TenantScoped, Timestamps, db.Model):

@@ -21,7 +21,7 @@ from tests.helpers import set_config
 
 PUBLIC_URL = "https://93.184.215.14/hooks/switchboard"
 FIELDS = ["id", "object", "url", "description", "event_types", "status", "disabled_reason",
-          "created_at", "updated_at"]
+          "disabled_at", "failing_since", "created_at", "updated_at"]
 
 
 def _create(api, **fields) -> dict:

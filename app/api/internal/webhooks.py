@@ -17,6 +17,7 @@ from app.api.v1.webhook_endpoints import EndpointCreate, EndpointUpdate, RotateS
 from app.errors import ApiError
 from app.services import progress
 from app.services.billing.usage import parse_time
+from app.services.webhooks import changes as endpoint_changes
 from app.services.webhooks import endpoints as webhooks
 from app.services.webhooks import log, testing
 
@@ -52,7 +53,7 @@ def edit_endpoint(principal: Principal, body: EndpointUpdate, id: str):  # noqa:
     """Change the URL, description, event types or status (disable / enable)."""
     require_admin(principal)
     changes = body.model_dump(exclude_unset=True)
-    endpoint = webhooks.update(principal.partner_id, principal.environment, id, **changes)
+    endpoint = endpoint_changes.update(principal.partner_id, principal.environment, id, **changes)
     return webhooks.to_api(endpoint)
 
 

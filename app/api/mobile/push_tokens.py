@@ -39,7 +39,8 @@ class PushTokenOut(BaseModel):
 
 
 @surface.endpoint("/push_tokens", "POST", summary="Register a push token",
-                  tags=("Push tokens",), body=PushTokenIn, response=PushTokenOut, status=201)
+                  tags=("Push tokens",), body=PushTokenIn, response=PushTokenOut, status=201,
+                  also=(200,))
 def register_push_token(principal: Principal, body: PushTokenIn):
     """Register this device for push notifications (201), or refresh it (200)."""
     record, created = mobile_tokens.register_push_token(
@@ -53,7 +54,7 @@ class PushTokenRef(Strict):
 
 
 @surface.endpoint("/push_tokens/unregister", "POST", summary="Unregister a push token",
-                  tags=("Push tokens",), body=PushTokenRef, status=204)
+                  tags=("Push tokens",), body=PushTokenRef, status=204, errors=("not_found",))
 def unregister_push_token(principal: Principal, body: PushTokenRef):
     """Stop push notifications to this device (call it before signing out)."""
     mobile_tokens.delete_push_token(principal.partner_id, principal.environment,

@@ -20,6 +20,7 @@ from app.api.schemas import (
 from app.api.surfaces import v1 as surface
 from app.models.base import isoformat
 from app.services.events import EVENT_TYPES
+from app.services.webhooks import changes as endpoint_changes
 from app.services.webhooks import endpoints as webhooks
 from app.services.webhooks import log as webhook_log
 
@@ -66,6 +67,12 @@ class EndpointOut(BaseModel):
     event_types: list[EventType]
     status: Literal["enabled", "disabled"]
     disabled_reason: str | None
+    disabled_at: Timestamp | None = Field(
+        description="When the endpoint was disabled; null while it is enabled.")
+    failing_since: Timestamp | None = Field(
+        description="The first failure of the current unbroken failing streak; null once a "
+                    "delivery succeeds. A streak of WEBHOOK_DISABLE_AFTER_HOURS (5 days) "
+                    "disables the endpoint.")
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -160,9 +167,10 @@ def get_endpoint(principal: Principal, id: str):  # noqa: A002 - the URL's own n
 @surface.endpoint("/webhook_endpoints/<id>", "PATCH", summary="Update a webhook endpoint",
                   tags=TAGS, body=EndpointUpdate, response=EndpointOut, errors=TAKEN)
 def update_endpoint(principal: Principal, body: EndpointUpdate, id: str):  # noqa: A002
-    """Change the URL, description, event filter or status."""
+    """Change the URL, description, event filter or status; enabling a disabled endpoint
+    delivers the events it missed."""
     changes = {field: getattr(body, field) for field in body.model_fields_set}
-    endpoint = webhooks.update(principal.partner_id, principal.environment, id, **changes)
+    endpoint = endpoint_changes.update(principal.partner_id, principal.environment, id, **changes)
     return webhooks.to_api(endpoint)
 
 

@@ -9,7 +9,9 @@ provider's own signature scheme.
 from __future__ import annotations
 
 import functools
+import logging
 import os
+import re
 import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,6 +60,10 @@ class StatusUpdate:
     occurred_at: datetime | None = None
     error: str | None = None
     cost_micros: int | None = None
+    # The Switchboard message id, where the provider echoes the reference we sent with it
+    # (Twilio's StatusCallback, WhatsApp's biz_opaque_callback_data, an email's Message-ID):
+    # it finds the message even when the answer that carried the provider's id was lost.
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,10 @@ class SendResult:
     error: str | None = None
     cost_micros: int | None = None
     retry_after_seconds: float | None = None
+    # The request may have reached the provider without an answer (a timeout after it was
+    # sent, a dropped connection, a 500/502/504 from a provider with no idempotency key):
+    # the next attempt first checks whether the message went out.
+    unconfirmed: bool = False
     # Only the sandbox fills this: the receipts and replies it will send later.
     scheduled: list[ScheduledCallback] = field(default_factory=list)
 
@@ -100,6 +110,23 @@ def json_object(response) -> dict:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+# Answers after which a provider may or may not have carried out a request (Twilio says so
+# of its 500s; 502/504 come from a proxy that lost the provider's answer).
+UNCONFIRMED_STATUSES = frozenset({500, 502, 504})
+
+
+def transport_failure(name: str, exc: httpx.HTTPError, error: str | None = None) -> SendResult:
+    """A transient failure for an HTTP call that broke; unconfirmed unless it never left.
+
+    A refused or timed-out connection never carried the request; a timeout or a dropped
+    connection after that may have, so the provider may have the message.
+    """
+    never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    return SendResult(False, failure="transient",
+                      error=error or f"{name} unreachable: {type(exc).__name__}: {exc}",
+                      unconfirmed=not never_sent)
 
 
 class InvalidSignature(Exception):
@@ -136,4 +163,21 @@ def http() -> httpx.Client:
 
 @functools.cache
 def _client(_pid: int) -> httpx.Client:
+    logging.getLogger("httpx").addFilter(REDACT_URL_SECRETS)
     return httpx.Client(verify=tls_context())
+
+
+class _RedactUrlSecrets(logging.Filter):
+    """httpx logs every request's URL (INFO); Telegram's carries the bot token in its path."""
+
+    PATTERN = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.PATTERN.sub("/bot***", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+REDACT_URL_SECRETS = _RedactUrlSecrets()

@@ -24,7 +24,14 @@ import json
 import httpx
 from flask import current_app
 
-from app.channels.gateways.base import GatewayConfig, Outbound, SendResult, http
+from app.channels.gateways.base import (
+    UNCONFIRMED_STATUSES,
+    GatewayConfig,
+    Outbound,
+    SendResult,
+    http,
+    transport_failure,
+)
 from app.channels.gateways.google_api import TokenError, bearer_token, error_of, retry_after
 
 DEFAULT_BASE_URL = "https://fcm.googleapis.com"
@@ -68,8 +75,7 @@ def post_message(gateway: GatewayConfig, message: dict) -> tuple[SendResult, str
             headers={"Authorization": f"Bearer {token}"}, follow_redirects=False,
             timeout=float(current_app.config["GATEWAY_TIMEOUT_SECONDS"]))
     except httpx.HTTPError as exc:
-        return SendResult(False, failure="transient",
-                          error=f"fcm unreachable: {type(exc).__name__}"), ""
+        return transport_failure("fcm", exc, f"fcm unreachable: {type(exc).__name__}"), ""
     if response.status_code == 200:
         try:
             name = response.json().get("name")
@@ -81,7 +87,8 @@ def post_message(gateway: GatewayConfig, message: dict) -> tuple[SendResult, str
     if code in TRANSIENT or (code not in PERMANENT and (
             response.status_code == 429 or response.status_code >= 500)):
         return SendResult(False, failure="transient", error=error,
-                          retry_after_seconds=retry_after(response)), code
+                          retry_after_seconds=retry_after(response),
+                          unconfirmed=response.status_code in UNCONFIRMED_STATUSES), code
     return SendResult(False, failure="permanent", error=error), code
 
 

@@ -34,6 +34,7 @@ import httpx
 from flask import current_app
 
 from app.channels.gateways.base import (
+    UNCONFIRMED_STATUSES,
     GatewayConfig,
     Inbound,
     InvalidSignature,
@@ -42,6 +43,7 @@ from app.channels.gateways.base import (
     StatusUpdate,
     http,
     json_object,
+    transport_failure,
 )
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
@@ -92,7 +94,7 @@ def post_graph(url: str, token: str, payload: dict, label: str) -> httpx.Respons
                           follow_redirects=False,
                           timeout=float(current_app.config["GATEWAY_TIMEOUT_SECONDS"]))
     except httpx.HTTPError as exc:
-        return SendResult(False, failure="transient", error=f"{label} unreachable: {exc!r}")
+        return transport_failure(label, exc)
 
 
 def graph_failure(response: httpx.Response, label: str) -> SendResult:
@@ -112,7 +114,8 @@ def graph_failure(response: httpx.Response, label: str) -> SendResult:
     if details:
         detail += f" ({details})"
     if _is_transient(response.status_code, code, error.get("is_transient")):
-        return SendResult(False, failure="transient", error=detail)
+        return SendResult(False, failure="transient", error=detail,
+                          unconfirmed=response.status_code in UNCONFIRMED_STATUSES)
     return SendResult(False, failure="permanent", error=detail)
 
 

@@ -71,9 +71,10 @@ class SmtpAdapter:
         domain = settings.get("message_id_domain") or envelope_from.rpartition("@")[2]
         message_id = message_id_header(outbound.message_id, domain)
         mime = _mime(outbound, sender, message_id)
+        stages: list[str] = []
         try:
             self._deliver(target.hostname, target.port or DEFAULT_PORT, gateway, envelope_from,
-                          outbound.to, mime)
+                          outbound.to, mime, stages)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()), (None, b""))
             return _refused(code, text)
@@ -85,12 +86,14 @@ class SmtpAdapter:
         except smtplib.SMTPNotSupportedError as exc:
             return SendResult(False, failure="transient", error=f"smtp: {exc}")
         except (smtplib.SMTPException, OSError) as exc:  # OSError covers TLS and timeouts
+            # Broken while the message was being handed over: the server may have it.
             return SendResult(False, failure="transient",
-                              error=f"smtp unreachable: {type(exc).__name__}: {exc}")
+                              error=f"smtp unreachable: {type(exc).__name__}: {exc}",
+                              unconfirmed="message" in stages)
         return SendResult(True, provider_message_id=message_id)
 
     def _deliver(self, host: str, port: int, gateway: GatewayConfig, envelope_from: str,
-                 to: str, mime: EmailMessage) -> None:
+                 to: str, mime: EmailMessage, stages: list[str]) -> None:
         settings, creds = gateway.settings, gateway.credentials
         timeout = float(current_app.config["GATEWAY_TIMEOUT_SECONDS"])
         smtp = smtplib.SMTP(host, port, timeout=timeout)
@@ -102,6 +105,7 @@ class SmtpAdapter:
                 smtp.ehlo()
             if creds.get("username"):
                 smtp.login(creds["username"], creds.get("password", ""))
+            stages.append("message")
             smtp.send_message(mime, from_addr=envelope_from, to_addrs=[to])
         finally:
             # The server has the message once DATA is answered 250; a failing QUIT changes
@@ -125,7 +129,8 @@ class SmtpAdapter:
             diagnostic = item.get("diagnostic")
             updates.append(StatusUpdate(
                 _bracketed(raw_id), STATUS_MAP[kind],
-                error=str(diagnostic)[:500] if diagnostic and kind != "delivered" else None))
+                error=str(diagnostic)[:500] if diagnostic and kind != "delivered" else None,
+                reference=reference_of(_bracketed(raw_id))))
         return updates
 
 
@@ -181,6 +186,12 @@ def _refused(code: int | None, text) -> SendResult:
     if code is not None and code >= 500:
         return SendResult(False, failure="permanent", error=error)
     return SendResult(False, failure="transient", error=error)
+
+
+def reference_of(message_id_header: str) -> str | None:
+    """The Switchboard message id inside a Message-ID we made (`<msg_...@domain>`)."""
+    local = message_id_header.strip("<>").partition("@")[0]
+    return local if local.startswith("msg_") else None
 
 
 def _bracketed(message_id: str) -> str:

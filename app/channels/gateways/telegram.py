@@ -24,6 +24,7 @@ import httpx
 from flask import current_app
 
 from app.channels.gateways.base import (
+    UNCONFIRMED_STATUSES,
     GatewayConfig,
     Inbound,
     InvalidSignature,
@@ -31,6 +32,7 @@ from app.channels.gateways.base import (
     SendResult,
     http,
     json_object,
+    transport_failure,
 )
 
 DEFAULT_BASE_URL = "https://api.telegram.org"
@@ -54,7 +56,7 @@ class TelegramAdapter:
                 timeout=float(current_app.config["GATEWAY_TIMEOUT_SECONDS"]))
         except httpx.HTTPError as exc:
             detail = f"{type(exc).__name__}: {exc}".replace(token, "***") if token else repr(exc)
-            return SendResult(False, failure="transient", error=f"telegram unreachable: {detail}")
+            return transport_failure("telegram", exc, f"telegram unreachable: {detail}")
         return _result(response, chat_id)
 
     def parse_callback(self, request, gateway: GatewayConfig) -> list[Inbound]:
@@ -109,5 +111,6 @@ def _result(response: httpx.Response, chat_id: int | str) -> SendResult:
         retry_after = parameters.get("retry_after")
         return SendResult(False, failure="transient", error=error,
                           retry_after_seconds=float(retry_after)
-                          if isinstance(retry_after, int | float) else None)
+                          if isinstance(retry_after, int | float) else None,
+                          unconfirmed=response.status_code in UNCONFIRMED_STATUSES)
     return SendResult(False, failure="permanent", error=error)

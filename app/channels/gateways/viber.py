@@ -23,6 +23,7 @@ import httpx
 from flask import current_app
 
 from app.channels.gateways.base import (
+    UNCONFIRMED_STATUSES,
     GatewayConfig,
     Inbound,
     InvalidSignature,
@@ -31,6 +32,7 @@ from app.channels.gateways.base import (
     StatusUpdate,
     http,
     json_object,
+    transport_failure,
 )
 
 DEFAULT_BASE_URL = "https://chatapi.viber.com"
@@ -79,8 +81,7 @@ class ViberAdapter:
                 follow_redirects=False,
                 timeout=float(current_app.config["GATEWAY_TIMEOUT_SECONDS"]))
         except httpx.HTTPError as exc:
-            return SendResult(False, failure="transient",
-                              error=f"viber unreachable: {type(exc).__name__}: {exc}")
+            return transport_failure("viber", exc)
         return _result(response)
 
     def parse_callback(self, request, gateway: GatewayConfig) -> list[StatusUpdate | Inbound]:
@@ -121,7 +122,8 @@ def _result(response: httpx.Response) -> SendResult:
     if response.status_code != 200:
         error = f"viber HTTP {response.status_code}"
         if response.status_code == 429 or response.status_code >= 500:
-            return SendResult(False, failure="transient", error=error)
+            return SendResult(False, failure="transient", error=error,
+                              unconfirmed=response.status_code in UNCONFIRMED_STATUSES)
         return SendResult(False, failure="permanent", error=error)
     body = json_object(response)
     if not isinstance(body.get("status"), int):

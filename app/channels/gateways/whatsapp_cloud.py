@@ -133,8 +133,10 @@ def _statuses(value: dict) -> list[StatusUpdate]:
                 first.get("error_data"), dict) else None
             if details:
                 error += f" ({details})"
+        reference = status.get("biz_opaque_callback_data")
         updates.append(StatusUpdate(str(status["id"]), mapped, occurred_at=_seconds(
-            status.get("timestamp")), error=error))
+            status.get("timestamp")), error=error,
+            reference=reference if isinstance(reference, str) else None))
     return updates
 
 

@@ -23,6 +23,8 @@ def apply_status(gateway_id: str, update: StatusUpdate) -> str:
         select(Message).where(Message.gateway_id == gateway_id,
                               Message.provider_message_id == update.provider_message_id)
         .with_for_update())
+    if message is None and update.reference:
+        message = _by_reference(gateway_id, update)
     if message is None:
         current_app.logger.info("report for unknown message %s on %s acknowledged",
                                 update.provider_message_id, gateway_id)
@@ -41,6 +43,24 @@ def apply_status(gateway_id: str, update: StatusUpdate) -> str:
     changed = delivery.change_status(message, update.status, update.occurred_at)
     tx.commit()
     return update.status if changed else "ignored"
+
+
+def _by_reference(gateway_id: str, update: StatusUpdate) -> Message | None:
+    """The message a report names by our own id: one sent through this very gateway whose
+    answer (with the provider's id) was lost. The report shows that attempt went out."""
+    message = db.session.scalar(
+        select(Message).where(Message.id == update.reference, Message.gateway_id == gateway_id,
+                              Message.direction == "outbound")
+        .with_for_update())
+    if message is None or message.provider_message_id not in (None,
+                                                               update.provider_message_id):
+        return None
+    message.provider_message_id = update.provider_message_id
+    if message.unconfirmed_at is not None and update.status != "soft_bounced":
+        delivery.confirm_sent(message)
+        if update.status in ("delivered", "read"):
+            delivery.change_status(message, "sent", update.occurred_at)
+    return message
 
 
 def _soft_bounce(message: Message, error: str) -> str:

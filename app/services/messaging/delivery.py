@@ -131,7 +131,7 @@ def record_accepted(message: Message, gateway_id: str, provider_message_id: str 
     """The gateway took the attempt: `sent` (or still `sent`, for an email resend)."""
     message.gateway_id = gateway_id
     message.provider_message_id = provider_message_id or message.provider_message_id
-    message.next_attempt_at = None
+    message.next_attempt_at = message.unconfirmed_at = None
     # The provider's own price when it reports one (now or in a later receipt), else ours.
     if cost_micros is not None:
         message.cost_micros = cost_micros
@@ -139,6 +139,20 @@ def record_accepted(message: Message, gateway_id: str, provider_message_id: str 
         message.cost_micros = message.cost_estimate_micros
     change_status(message, "sent")
     tx.commit()
+
+
+def mark_unconfirmed(message: Message, gateway_id: str) -> None:
+    """The attempt through `gateway_id` may have gone out: keep which gateway, so receipts
+    from it that name the message find it, and since when (the first such attempt)."""
+    message.gateway_id = gateway_id
+    message.unconfirmed_at = message.unconfirmed_at or utcnow()
+
+
+def confirm_sent(message: Message) -> None:
+    """A receipt shows an unanswered attempt went out: no attempt is due any more."""
+    message.unconfirmed_at = message.next_attempt_at = None
+    if message.cost_micros is None:
+        message.cost_micros = message.cost_estimate_micros
 
 
 def record_transient(message: Message, error: str, retry_after: float | None = None

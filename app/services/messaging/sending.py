@@ -3,13 +3,21 @@
 Called by the `send_message` job. Everything that must survive a crash is in the
 database before anything is enqueued; enqueueing happens after commit and, if Redis is
 unreachable, is left to the sweeper.
+
+An attempt that may have reached the provider unanswered (`SendResult.unconfirmed`: a
+timeout, a dropped connection) marks the message `unconfirmed_at` and waits at least
+SEND_UNCONFIRMED_RETRY_SECONDS, so receipts naming the message can arrive (`callbacks`
+matches them by the reference the provider echoes, and they end the retry). The next
+attempt then asks the provider, where the adapter offers `find_sent`, before sending again.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 
 from app.channels import gateways as adapters
 from app.channels.gateways import GatewayConfig, Inbound, Outbound, SendResult, StatusUpdate
@@ -32,9 +40,37 @@ def attempt(message_id: str) -> str:
         return "failed"
     config = gateways.gateway_config(gateway)
     outbound = _outbound(message)
+    unconfirmed_at = message.unconfirmed_at
     tx.commit()  # keep a new sandbox gateway row; hold no lock while the provider answers
-    result = adapters.adapter_for(config.provider).send(outbound, config)
-    return record(message_id, config, result)
+    adapter = adapters.adapter_for(config.provider)
+    found = _already_sent(adapter, outbound, config, unconfirmed_at)
+    if found is not None:
+        return record(message_id, config, found)
+    return record(message_id, config, adapter.send(outbound, config))
+
+
+def _already_sent(adapter, outbound: Outbound, config: GatewayConfig,
+                  unconfirmed_at: datetime | None) -> SendResult | None:
+    """After an unanswered attempt, the provider's record of the message, if it has one.
+
+    Candidates the provider lists are checked against the provider ids other messages of
+    this gateway already hold, so another message's send is never taken for this one.
+    """
+    find_sent = getattr(adapter, "find_sent", None)
+    if unconfirmed_at is None or find_sent is None:
+        return None
+    candidates = find_sent(outbound, config, unconfirmed_at) or []
+    ids = [c.provider_message_id for c in candidates if c.provider_message_id]
+    taken = set(db.session.scalars(select(Message.provider_message_id).where(
+        Message.gateway_id == config.id, Message.provider_message_id.in_(ids),
+        Message.id != outbound.message_id))) if ids else set()
+    tx.end_read()
+    mine = [c for c in candidates if c.provider_message_id not in taken]
+    if mine:
+        current_app.logger.info("message %s was already accepted by %s as %s: not sent again",
+                                outbound.message_id, config.provider,
+                                mine[-1].provider_message_id)
+    return mine[-1] if mine else None  # the oldest: the first unanswered attempt's
 
 
 def _outbound(message: Message) -> Outbound:
@@ -55,8 +91,13 @@ def record(message_id: str, gateway: GatewayConfig, result: SendResult) -> str:
                                  result.cost_micros)
         return "sent"
     if result.failure == "transient":
+        retry_after = result.retry_after_seconds
+        if result.unconfirmed:
+            delivery.mark_unconfirmed(message, gateway.id)
+            retry_after = max(retry_after or 0.0,
+                              float(current_app.config["SEND_UNCONFIRMED_RETRY_SECONDS"]))
         delay = delivery.record_transient(message, result.error or "transient failure",
-                                          result.retry_after_seconds)
+                                          retry_after)
         if delay is None:
             return "failed"
         delivery.schedule_attempt(message_id, delay)

@@ -11,7 +11,8 @@ The same transaction leases the endpoint (`busy_until`): at most one attempt is 
 per endpoint, and a delivery that finds its endpoint busy waits for the lease to end
 without counting an attempt. The attempt's HTTP exchange has a wall-clock deadline below
 the job timeout, and the job timeout is below the lease (`attempt_deadline`).
-Replays and redeliveries (`webhook_log`) are new deliveries of the same event.
+Replays and redeliveries (`webhook_log`) are new deliveries of the same event. Each outcome
+also moves the endpoint's failing streak (`outages`), which may disable the endpoint.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from app.models.base import utcnow
 from app.services import tx
 from app.services.queue import enqueue_quietly, lease_job_timeout
 from app.services.webhooks import endpoints as webhooks
+from app.services.webhooks import outages
 from app.services.webhooks import sender as webhook_sender
 
 RETRY_AFTER_CAP_SECONDS = 24 * 3600
@@ -260,11 +262,17 @@ def record(work: Claimed, outcome: webhook_sender.Outcome, wake: bool = True) ->
     delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
     if outcome.succeeded:
         _finish(delivery, "succeeded", None)
+        outages.note_success(delivery.endpoint_id)
         tx.commit()
         return "succeeded"
     if outcome.status_code == 410:
         endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
-        webhooks.disable(endpoint, f"The endpoint answered 410 Gone to delivery {delivery.id}.")
+        outages.disable_automatically(
+            endpoint, f"The endpoint answered 410 Gone to delivery {delivery.id}.")
+        _finish(delivery, "failed", outcome.error)
+        tx.commit()
+        return "disabled"
+    if outages.note_failure(delivery.endpoint_id):
         _finish(delivery, "failed", outcome.error)
         tx.commit()
         return "disabled"

@@ -79,7 +79,7 @@ def check_url(url: str, param: str = "url") -> str:
     return url
 
 
-def _event_types(types: list[str] | None) -> list[str]:
+def checked_event_types(types: list[str] | None) -> list[str]:
     unknown = [t for t in types or [] if t not in EVENT_TYPES]
     if unknown:
         raise ApiError("invalid_field", f"Unknown event type {unknown[0]!r}; use one of "
@@ -99,7 +99,7 @@ def create(partner_id: str, environment: str, url: str, description: str | None 
     secret = new_secret()
     endpoint = WebhookEndpoint(partner_id=partner_id, environment=environment,
                                url=check_url(url), description=description,
-                               event_types=_event_types(event_types),
+                               event_types=checked_event_types(event_types),
                                secret_encrypted=_seal(secret), status="enabled",
                                is_platform=False)
     db.session.add(endpoint)
@@ -128,28 +128,13 @@ def get(partner_id: str, environment: str, endpoint_id: str,
     return endpoint
 
 
-def update(partner_id: str, environment: str, endpoint_id: str, **changes) -> WebhookEndpoint:
-    """Change url, description, event_types or status (enabling clears the reason)."""
-    endpoint = get(partner_id, environment, endpoint_id)
-    if "url" in changes:
-        endpoint.url = check_url(changes["url"])
-    if "description" in changes:
-        endpoint.description = changes["description"]
-    if "event_types" in changes:
-        endpoint.event_types = _event_types(changes["event_types"])
-    if changes.get("status") == "enabled":
-        endpoint.status, endpoint.disabled_reason = "enabled", None
-    elif changes.get("status") == "disabled" and endpoint.status != "disabled":
-        disable(endpoint, "Disabled through the API.")
-    tx.commit()
-    return endpoint
-
-
 def disable(endpoint: WebhookEndpoint, reason: str) -> None:
     """Stop delivering to an endpoint: its pending deliveries fail (replayable later).
 
     Flushed, not committed: the caller's transaction decides.
     """
+    if endpoint.status != "disabled":
+        endpoint.disabled_at = utcnow()
     endpoint.status, endpoint.disabled_reason = "disabled", reason[:200]
     error = ("The endpoint was disabled: " + reason)[:1000]
     db.session.execute(
@@ -190,6 +175,9 @@ def to_api(endpoint: WebhookEndpoint) -> dict:
     return {"id": endpoint.id, "object": "webhook_endpoint", "url": endpoint.url,
             "description": endpoint.description, "event_types": list(endpoint.event_types),
             "status": endpoint.status, "disabled_reason": endpoint.disabled_reason,
+            "disabled_at": isoformat(endpoint.disabled_at) if endpoint.disabled_at else None,
+            "failing_since": isoformat(endpoint.failing_since) if endpoint.failing_since
+            else None,
             "created_at": isoformat(endpoint.created_at),
             "updated_at": isoformat(endpoint.updated_at)}
 
@@ -214,7 +202,7 @@ def set_platform_endpoint(partner_id: str, environment: str, url: str,
     if environment not in ENVIRONMENTS:
         raise ApiError("invalid_field", "`environment` is `live` or `sandbox`.",
                        param="environment")
-    url, event_types = check_url(url), _event_types(event_types)
+    url, event_types = check_url(url), checked_event_types(event_types)
     endpoint = platform_endpoint(partner_id, environment)
     secret = None
     if endpoint is None:
@@ -225,6 +213,7 @@ def set_platform_endpoint(partner_id: str, environment: str, url: str,
         db.session.add(endpoint)
     endpoint.url, endpoint.event_types = url, event_types
     endpoint.status, endpoint.disabled_reason = "enabled", None
+    endpoint.disabled_at = endpoint.failing_since = None
     tx.commit()
     return endpoint, secret
 

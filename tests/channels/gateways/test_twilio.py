@@ -64,7 +64,7 @@ def test_live_send_posts_twilio_form_with_basic_auth(app, tenant, twilio, httpse
     assert request.authorization.password == TOKEN
     assert request.form["To"] == "+15551234567" and request.form["From"] == "+15550001111"
     assert request.form["Body"] == "Your code is 1234"
-    assert request.form["StatusCallback"].endswith(f"/hooks/{twilio}")
+    assert request.form["StatusCallback"].endswith(f"/hooks/{twilio}?ref={sent.json['id']}")
     with app.app_context():
         message = db.session.get(Message, sent.json["id"])
         assert message.status == "sent" and message.provider_message_id == sid

@@ -24,6 +24,9 @@ class EndpointWithSecret:
         event_types (list[EndpointWithSecretEventTypesItem]):
         status (EndpointWithSecretStatus):
         disabled_reason (None | str):
+        disabled_at (None | str): When the endpoint was disabled; null while it is enabled.
+        failing_since (None | str): The first failure of the current unbroken failing streak; null once a delivery
+            succeeds. A streak of WEBHOOK_DISABLE_AFTER_HOURS (5 days) disables the endpoint.
         created_at (str):
         updated_at (str):
         secret (str): The signing secret, shown only in this response.
@@ -37,6 +40,8 @@ class EndpointWithSecret:
     event_types: list[EndpointWithSecretEventTypesItem]
     status: EndpointWithSecretStatus
     disabled_reason: None | str
+    disabled_at: None | str
+    failing_since: None | str
     created_at: str
     updated_at: str
     secret: str
@@ -63,6 +68,12 @@ class EndpointWithSecret:
         disabled_reason: None | str
         disabled_reason = self.disabled_reason
 
+        disabled_at: None | str
+        disabled_at = self.disabled_at
+
+        failing_since: None | str
+        failing_since = self.failing_since
+
         created_at = self.created_at
 
         updated_at = self.updated_at
@@ -86,6 +97,8 @@ class EndpointWithSecret:
                 "event_types": event_types,
                 "status": status,
                 "disabled_reason": disabled_reason,
+                "disabled_at": disabled_at,
+                "failing_since": failing_since,
                 "created_at": created_at,
                 "updated_at": updated_at,
                 "secret": secret,
@@ -130,6 +143,20 @@ class EndpointWithSecret:
 
         disabled_reason = _parse_disabled_reason(d.pop("disabled_reason"))
 
+        def _parse_disabled_at(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        disabled_at = _parse_disabled_at(d.pop("disabled_at"))
+
+        def _parse_failing_since(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        failing_since = _parse_failing_since(d.pop("failing_since"))
+
         created_at = d.pop("created_at")
 
         updated_at = d.pop("updated_at")
@@ -153,6 +180,8 @@ class EndpointWithSecret:
             event_types=event_types,
             status=status,
             disabled_reason=disabled_reason,
+            disabled_at=disabled_at,
+            failing_since=failing_since,
             created_at=created_at,
             updated_at=updated_at,
             secret=secret,

@@ -120,7 +120,8 @@ def sync_detailed(
 ) -> Response[EndpointOut | Problem]:
     """Update a webhook endpoint
 
-     Change the URL, description, event filter or status.
+     Change the URL, description, event filter or status; enabling a disabled endpoint
+        delivers the events it missed.
 
     Args:
         id (str):
@@ -158,7 +159,8 @@ def sync(
 ) -> EndpointOut | Problem | None:
     """Update a webhook endpoint
 
-     Change the URL, description, event filter or status.
+     Change the URL, description, event filter or status; enabling a disabled endpoint
+        delivers the events it missed.
 
     Args:
         id (str):
@@ -191,7 +193,8 @@ async def asyncio_detailed(
 ) -> Response[EndpointOut | Problem]:
     """Update a webhook endpoint
 
-     Change the URL, description, event filter or status.
+     Change the URL, description, event filter or status; enabling a disabled endpoint
+        delivers the events it missed.
 
     Args:
         id (str):
@@ -227,7 +230,8 @@ async def asyncio(
 ) -> EndpointOut | Problem | None:
     """Update a webhook endpoint
 
-     Change the URL, description, event filter or status.
+     Change the URL, description, event filter or status; enabling a disabled endpoint
+        delivers the events it missed.
 
     Args:
         id (str):
