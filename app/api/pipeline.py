@@ -119,7 +119,11 @@ class Surface:
             else:
                 principal = self._authenticate()
                 g.principal = principal
-                key, lock = _key_and_lock(principal, mutating, form)
+                try:
+                    key, lock = _key_and_lock(principal, mutating, form)
+                except ApiError as malformed:  # answered once the call has been counted
+                    ratelimit.check(principal)
+                    raise malformed from None
                 # The partner's limit and the key's lock: one round trip.
                 taken = ratelimit.check(principal, lock.lock if lock else None)
                 if lock is not None:

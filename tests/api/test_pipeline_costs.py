@@ -174,3 +174,11 @@ def test_idempotency_can_be_switched_off(app, tenant, monkeypatch):
     assert first.status_code == second.status_code == 201
     assert first.json["id"] != second.json["id"]
     assert "Idempotent-Replayed" not in second.headers
+
+
+def test_a_malformed_idempotency_key_still_counts_against_the_limit(app, tenant):
+    """The key is read before the limit (its lock is taken in the same trip), yet a bad one
+    is answered only after the call was counted, as any other refused call."""
+    refused = tenant.live.post("/contacts", json={"name": "Ada"}, idempotency_key="bad key")
+    assert refused.status_code == 400 and refused.json["code"] == "invalid_idempotency_key"
+    assert refused.headers["X-RateLimit-Remaining"] == "599"
