@@ -182,3 +182,16 @@ def test_a_malformed_idempotency_key_still_counts_against_the_limit(app, tenant)
     refused = tenant.live.post("/contacts", json={"name": "Ada"}, idempotency_key="bad key")
     assert refused.status_code == 400 and refused.json["code"] == "invalid_idempotency_key"
     assert refused.headers["X-RateLimit-Remaining"] == "599"
+
+
+def test_production_starts_with_a_warning_when_a_guard_is_switched_off(app, caplog):
+    import secrets
+
+    from app import create_app
+
+    production = {"ENV_NAME": "production", "SECRET_KEY": "s" * 40, "KEY_PEPPER": "p" * 40,
+                  "GATEWAY_CREDENTIALS_KEY": secrets.token_urlsafe(32)}
+    create_app(production)
+    assert "IDEMPOTENCY_ENABLED" not in caplog.text
+    create_app({**production, "IDEMPOTENCY_ENABLED": False})
+    assert "IDEMPOTENCY_ENABLED off" in caplog.text
