@@ -22,7 +22,7 @@ def test_make_bench_quick_emits_every_figure(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
     names = {figure["name"] for figure in report["figures"]}
-    assert {"send_efficiency", "worker_dispatch", "correctness_5xx",
+    assert {"send_efficiency", "send_tail", "pipeline_guards", "worker_dispatch", "correctness_5xx",
             "correctness_debits_per_202", "correctness_messages_per_key",
             "web_worker_rss_mb", "send_worker_rss_mb"} <= names
     assert report["quick"] is True and report["backend"] in ("postgresql+redis",
