@@ -8,8 +8,8 @@ partner's rate limit (app.api.ratelimit); if Redis is down the database's unique
 still guarantees the effect happens once.
 
 IDEMPOTENCY_ENABLED=false ignores the header altogether (no lock, nothing stored): for
-measuring what idempotency costs (bench's `pipeline_guards`), never for production, which
-refuses to start with it off (app.config.validate).
+measuring what idempotency costs (bench's `pipeline_guards`). Production starts with it off
+only with a warning (app.api.init_app): a retried send may then send twice.
 """
 
 from __future__ import annotations
