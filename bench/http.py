@@ -6,7 +6,8 @@ by the same gunicorn in the same run.
 - send_tail: send p99 ÷ `/ping` p99, both at a fixed rate of 60% of send's peak (open loop:
   latency counts from when a request was due, so a stall is not hidden by sending less)
 - pipeline_guards: send requests/s ÷ send requests/s of a second gunicorn with the rate
-  limit and idempotency switched off (RATE_LIMIT_ENABLED / IDEMPOTENCY_ENABLED)
+  limit and idempotency switched off (RATE_LIMIT_ENABLED / IDEMPOTENCY_ENABLED), the two
+  loaded in turns
 - correctness_5xx: 5xx answers during the send load (16 clients)
 - correctness_debits_per_202: wallet debits written ÷ 202 answers
 - correctness_messages_per_key: messages written for one Idempotency-Key sent 16 times at once
@@ -166,15 +167,18 @@ def run(app, env: dict, partner_id: str, key: str, seconds: float) -> dict:
     from app.models import Message, WalletTransaction
 
     server = Gunicorn(env)
+    unguarded_server = Gunicorn({**env, "RATE_LIMIT_ENABLED": "0", "IDEMPOTENCY_ENABLED": "0"})
     try:
         auth = {"Authorization": f"Bearer {key}"}
         load(server.base, lambda c: c.get("/ping"), 8, min(seconds, 2))  # warm-up
         ping = load(server.base, lambda c: c.get("/ping"), 8, seconds)
 
-        send = _send_request(key)
+        send, bare = _send_request(key), _send_request(key, to="+15005550008")
         # Warm-up: a worker's first sends pay for imports, connections and compiled queries.
-        warm = load(server.base, send, 16, min(seconds, 1))
-        sends = load(server.base, send, 16, seconds)
+        warm = [load(server.base, send, 16, min(seconds, 1)),
+                load(unguarded_server.base, bare, 16, min(seconds, 1))]
+        sends, unguarded = _alternating([(server.base, send), (unguarded_server.base, bare)],
+                                        seconds)
         peak_rss = rss_mb(server.process.pid)
         steady = 0.6 * sends.rps
         ping_steady = load_at_rate(server.base, lambda c: c.get("/ping"), steady, seconds)
@@ -196,8 +200,9 @@ def run(app, env: dict, partner_id: str, key: str, seconds: float) -> dict:
             db.session.remove()
     finally:
         server.stop()
-    unguarded = _unguarded_send_rps(env, key, seconds)
-    accepted = sum(load_.statuses[202] for load_ in (warm, sends, send_steady))
+        unguarded_server.stop()
+    counted = (*warm, sends, unguarded, send_steady)
+    accepted = sum(load_.statuses[202] for load_ in counted)
     return {
         "ping_rps": ping.rps, "send_rps": sends.rps,
         "send_efficiency": sends.rps / ping.rps,
@@ -205,9 +210,9 @@ def run(app, env: dict, partner_id: str, key: str, seconds: float) -> dict:
         "steady_rps": steady, "steady_send_p99_ms": send_steady.p(0.99) * 1000,
         "steady_ping_p99_ms": ping_steady.p(0.99) * 1000,
         "send_tail": send_steady.p(0.99) / max(ping_steady.p(0.99), 1e-6),
-        "unguarded_send_rps": unguarded,
-        "pipeline_guards": sends.rps / unguarded if unguarded else 0.0,
-        "correctness_5xx": sum(n for load_ in (warm, sends, send_steady)
+        "unguarded_send_rps": unguarded.rps,
+        "pipeline_guards": sends.rps / unguarded.rps if unguarded.rps else 0.0,
+        "correctness_5xx": sum(n for load_ in counted
                                for code, n in load_.statuses.items() if code >= 500),
         "correctness_debits_per_202": debits / accepted if accepted else 0.0,
         "correctness_messages_per_key": per_key,
@@ -215,12 +220,14 @@ def run(app, env: dict, partner_id: str, key: str, seconds: float) -> dict:
     }
 
 
-def _unguarded_send_rps(env: dict, key: str, seconds: float) -> float:
-    """Send requests/s of the same app with the rate limit and idempotency switched off."""
-    server = Gunicorn({**env, "RATE_LIMIT_ENABLED": "0", "IDEMPOTENCY_ENABLED": "0"})
-    try:
-        send = _send_request(key, to="+15005550008")
-        load(server.base, send, 16, min(seconds, 1))  # warm-up
-        return load(server.base, send, 16, seconds).rps
-    finally:
-        server.stop()
+def _alternating(targets: list[tuple[str, object]], seconds: float,
+                 turns: int = 4) -> list[Load]:
+    """`seconds` of load on each (server, request) target, in turns, so that the machine's
+    own ups and downs (other processes) fall on every target alike."""
+    results = [Load(seconds) for _ in targets]
+    for _ in range(turns):
+        for (base, make_request), result in zip(targets, results, strict=True):
+            part = load(base, make_request, 16, seconds / turns)
+            result.statuses.update(part.statuses)
+            result.latencies += part.latencies
+    return results
