@@ -51,23 +51,32 @@ class Load:
 def load(base: str, make_request, clients: int, seconds: float) -> Load:
     """`clients` threads, each with a kept-alive connection, calling for `seconds`."""
     result = Load(seconds)
-    stop = time.perf_counter() + seconds
+    stop = [0.0]
+
+    def begin() -> None:
+        stop[0] = time.perf_counter() + seconds
 
     def next_due() -> float | None:
         now = time.perf_counter()
-        return now if now < stop else None
+        return now if now < stop[0] else None
 
-    _run_clients(base, make_request, clients, next_due, result)
+    _run_clients(base, make_request, clients, begin, next_due, result)
     return result
 
 
-def _run_clients(base: str, make_request, clients: int, next_due, result: Load) -> None:
+def _run_clients(base: str, make_request, clients: int, begin, next_due,
+                 result: Load) -> None:
     """Threads that each take the next due time (None: stop), wait for it, call, record
-    the latency from it."""
+    the latency from it. The clock starts (`begin`) once every client is built: building
+    one (its TLS context) takes long enough on a busy machine to eat a short load."""
     lock = threading.Lock()
+    ready = threading.Barrier(clients + 1)
+    go = threading.Event()
 
     def run() -> None:
         with httpx.Client(base_url=base, timeout=30) as client:
+            ready.wait()
+            go.wait()
             while True:
                 with lock:
                     due = next_due()
@@ -85,6 +94,9 @@ def _run_clients(base: str, make_request, clients: int, next_due, result: Load) 
     threads = [threading.Thread(target=run) for _ in range(clients)]
     for thread in threads:
         thread.start()
+    ready.wait()
+    begin()
+    go.set()
     for thread in threads:
         thread.join()
 
@@ -97,15 +109,18 @@ def load_at_rate(base: str, make_request, rate: float, seconds: float,
     round to sending, so a slow answer delays the next ones and shows in the tail.
     """
     result = Load(seconds)
-    total = max(1, int(rate * seconds))
-    slots = iter(range(total))
-    start = time.perf_counter() + 0.05
+    rate = max(rate, 1 / seconds)  # at least one request
+    slots = iter(range(max(1, int(rate * seconds))))
+    start = [0.0]
+
+    def begin() -> None:
+        start[0] = time.perf_counter()
 
     def next_due() -> float | None:
         slot = next(slots, None)
-        return None if slot is None else start + slot / rate
+        return None if slot is None else start[0] + slot / rate
 
-    _run_clients(base, make_request, clients, next_due, result)
+    _run_clients(base, make_request, clients, begin, next_due, result)
     return result
 
 
