@@ -130,6 +130,17 @@ class Config:
     CONSOLE_INLINE_EXPORT_ROWS = 5000
     # How long a request may hold its Idempotency-Key before another may take it over.
     IDEMPOTENCY_LOCK_SECONDS = 60
+    # Switches for measuring what the guards cost (bench's `pipeline_guards`), or for a
+    # deployment whose API gateway already limits partners: the per-partner rate limit and
+    # `Idempotency-Key` handling. The per-IP limits always run. Off in production only with
+    # a warning at start-up (idempotency off breaks the documented contract: a retried send
+    # may send twice).
+    RATE_LIMIT_ENABLED = True
+    IDEMPOTENCY_ENABLED = True
+    # At most how long a process trusts what it cached (access keys, prices) when it could
+    # not learn of a change (Redis unreachable at the moment of a revoke); 0 disables the
+    # caches. See app/services/cache_epoch.py.
+    CACHE_SECONDS = 60
 
     @classmethod
     def from_environ(cls, environ: os._Environ | dict | None = None) -> dict:

@@ -22,6 +22,8 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 # name -> (comparison, target)
 TARGETS = {
     "send_efficiency": (">=", 0.20),
+    "send_tail": ("<=", 8),
+    "pipeline_guards": (">=", 0.85),
     "worker_dispatch": (">=", 0.50),
     "bulk_send": (">=", 10),
     "webhook_fanout": (">=", 0.50),

@@ -3,6 +3,11 @@ serving the app in another process, on loopback. Every figure is a ratio to `/pi
 by the same gunicorn in the same run.
 
 - send_efficiency: `POST /api/v1/messages` requests/s (a new Idempotency-Key each) ÷ `/ping`
+- send_tail: send p99 ÷ `/ping` p99, both at a fixed rate of 60% of send's peak (open loop:
+  latency counts from when a request was due, so a stall is not hidden by sending less)
+- pipeline_guards: send requests/s ÷ send requests/s of a second gunicorn with the rate
+  limit and idempotency switched off (RATE_LIMIT_ENABLED / IDEMPOTENCY_ENABLED), the two
+  loaded in turns
 - correctness_5xx: 5xx answers during the send load (16 clients)
 - correctness_debits_per_202: wallet debits written ÷ 202 answers
 - correctness_messages_per_key: messages written for one Idempotency-Key sent 16 times at once
@@ -47,15 +52,42 @@ class Load:
 def load(base: str, make_request, clients: int, seconds: float) -> Load:
     """`clients` threads, each with a kept-alive connection, calling for `seconds`."""
     result = Load(seconds)
+    stop = [0.0]
+
+    def begin() -> None:
+        stop[0] = time.perf_counter() + seconds
+
+    def next_due() -> float | None:
+        now = time.perf_counter()
+        return now if now < stop[0] else None
+
+    _run_clients(base, make_request, clients, begin, next_due, result)
+    return result
+
+
+def _run_clients(base: str, make_request, clients: int, begin, next_due,
+                 result: Load) -> None:
+    """Threads that each take the next due time (None: stop), wait for it, call, record
+    the latency from it. The clock starts (`begin`) once every client is built: building
+    one (its TLS context) takes long enough on a busy machine to eat a short load."""
     lock = threading.Lock()
-    stop = time.perf_counter() + seconds
+    ready = threading.Barrier(clients + 1)
+    go = threading.Event()
 
     def run() -> None:
         with httpx.Client(base_url=base, timeout=30) as client:
-            while time.perf_counter() < stop:
-                started = time.perf_counter()
+            ready.wait()
+            go.wait()
+            while True:
+                with lock:
+                    due = next_due()
+                if due is None:
+                    return
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
                 response = make_request(client)
-                took = time.perf_counter() - started
+                took = time.perf_counter() - due
                 with lock:
                     result.statuses[response.status_code] += 1
                     result.latencies.append(took)
@@ -63,8 +95,33 @@ def load(base: str, make_request, clients: int, seconds: float) -> Load:
     threads = [threading.Thread(target=run) for _ in range(clients)]
     for thread in threads:
         thread.start()
+    ready.wait()
+    begin()
+    go.set()
     for thread in threads:
         thread.join()
+
+
+def load_at_rate(base: str, make_request, rate: float, seconds: float,
+                 clients: int = 16) -> Load:
+    """`rate` requests/s for `seconds`, whatever the answers' speed (an open loop).
+
+    Each request has its due time; a latency counts from it, not from when a client got
+    round to sending, so a slow answer delays the next ones and shows in the tail.
+    """
+    result = Load(seconds)
+    rate = max(rate, 1 / seconds)  # at least one request
+    slots = iter(range(max(1, int(rate * seconds))))
+    start = [0.0]
+
+    def begin() -> None:
+        start[0] = time.perf_counter()
+
+    def next_due() -> float | None:
+        slot = next(slots, None)
+        return None if slot is None else start[0] + slot / rate
+
+    _run_clients(base, make_request, clients, begin, next_due, result)
     return result
 
 
@@ -107,6 +164,17 @@ class Gunicorn:
         self.process.wait(30)
 
 
+def _send_request(key: str, to: str = "+15005550006"):
+    auth = {"Authorization": f"Bearer {key}"}
+
+    def send(client):
+        return client.post("/api/v1/messages", headers={
+            **auth, "Idempotency-Key": uuid.uuid4().hex},
+            json={"channel": "sms", "to": to, "text": "benchmark"})
+
+    return send
+
+
 def run(app, env: dict, partner_id: str, key: str, seconds: float) -> dict:
     """The HTTP figures (see the module docstring)."""
     from sqlalchemy import func, select
@@ -115,18 +183,22 @@ def run(app, env: dict, partner_id: str, key: str, seconds: float) -> dict:
     from app.models import Message, WalletTransaction
 
     server = Gunicorn(env)
+    unguarded_server = Gunicorn({**env, "RATE_LIMIT_ENABLED": "0", "IDEMPOTENCY_ENABLED": "0"})
     try:
         auth = {"Authorization": f"Bearer {key}"}
         load(server.base, lambda c: c.get("/ping"), 8, min(seconds, 2))  # warm-up
         ping = load(server.base, lambda c: c.get("/ping"), 8, seconds)
 
-        def send(client):
-            return client.post("/api/v1/messages", headers={
-                **auth, "Idempotency-Key": uuid.uuid4().hex},
-                json={"channel": "sms", "to": "+15005550006", "text": "benchmark"})
-
-        sends = load(server.base, send, 16, seconds)
+        send, bare = _send_request(key), _send_request(key, to="+15005550008")
+        # Warm-up: a worker's first sends pay for imports, connections and compiled queries.
+        warm = [load(server.base, send, 16, min(seconds, 1)),
+                load(unguarded_server.base, bare, 16, min(seconds, 1))]
+        sends, unguarded = _alternating([(server.base, send), (unguarded_server.base, bare)],
+                                        seconds)
         peak_rss = rss_mb(server.process.pid)
+        steady = 0.6 * sends.rps
+        ping_steady = load_at_rate(server.base, lambda c: c.get("/ping"), steady, seconds)
+        send_steady = load_at_rate(server.base, send, steady, seconds)
         with app.app_context():
             debits = db.session.scalar(select(func.count(WalletTransaction.id)).where(
                 WalletTransaction.partner_id == partner_id, WalletTransaction.type == "debit"))
@@ -148,13 +220,34 @@ def run(app, env: dict, partner_id: str, key: str, seconds: float) -> dict:
         peak_rss = max(peak_rss, rss_mb(server.process.pid))
     finally:
         server.stop()
-    accepted = sends.statuses[202]
+        unguarded_server.stop()
+    counted = (*warm, sends, unguarded, send_steady)
+    accepted = sum(load_.statuses[202] for load_ in counted)
     return {
         "ping_rps": ping.rps, "send_rps": sends.rps,
         "send_efficiency": sends.rps / ping.rps,
         "send_p99_ms": sends.p(0.99) * 1000, "ping_p99_ms": ping.p(0.99) * 1000,
-        "correctness_5xx": sum(n for code, n in sends.statuses.items() if code >= 500),
+        "steady_rps": steady, "steady_send_p99_ms": send_steady.p(0.99) * 1000,
+        "steady_ping_p99_ms": ping_steady.p(0.99) * 1000,
+        "send_tail": send_steady.p(0.99) / max(ping_steady.p(0.99), 1e-6),
+        "unguarded_send_rps": unguarded.rps,
+        "pipeline_guards": sends.rps / unguarded.rps if unguarded.rps else 0.0,
+        "correctness_5xx": sum(n for load_ in counted
+                               for code, n in load_.statuses.items() if code >= 500),
         "correctness_debits_per_202": debits / accepted if accepted else 0.0,
         "correctness_messages_per_key": per_key,
         "web_worker_rss_mb": peak_rss, **batched,
     }
+
+
+def _alternating(targets: list[tuple[str, object]], seconds: float,
+                 turns: int = 4) -> list[Load]:
+    """`seconds` of load on each (server, request) target, in turns, so that the machine's
+    own ups and downs (other processes) fall on every target alike."""
+    results = [Load(seconds) for _ in targets]
+    for _ in range(turns):
+        for (base, make_request), result in zip(targets, results, strict=True):
+            part = load(base, make_request, 16, seconds / turns)
+            result.statuses.update(part.statuses)
+            result.latencies += part.latencies
+    return results

@@ -3,8 +3,13 @@
 A key is optional on `/api/v1` (a request without one is simply not deduplicated). With a
 key, the first successful (2xx) response is stored in the same transaction as its effect and
 replayed byte for byte for 24 hours; errors are not stored, so a corrected retry may reuse
-the key. The lock is a Redis `SET NX` with a time-out; if Redis is down the database's
-unique constraint still guarantees the effect happens once.
+the key. The lock is a Redis `SET NX` with a time-out, taken in the same round trip as the
+partner's rate limit (app.api.ratelimit); if Redis is down the database's unique constraint
+still guarantees the effect happens once.
+
+IDEMPOTENCY_ENABLED=false ignores the header altogether (no lock, nothing stored): for
+measuring what idempotency costs (bench's `pipeline_guards`). Production starts with it off
+only with a warning (app.api.init_app): a retried send may then send twice.
 """
 
 from __future__ import annotations
@@ -18,10 +23,16 @@ import redis
 from flask import Request, current_app
 
 from app.api.principal import Principal
+from app.api.ratelimit import Lock
 from app.errors import ApiError
 from app.extensions import redis_connection
 
 KEY_PATTERN = re.compile(r'^[\x21-\x7e]{1,255}$')
+
+
+def enabled() -> bool:
+    """Whether `Idempotency-Key` is honoured (IDEMPOTENCY_ENABLED)."""
+    return bool(current_app.config["IDEMPOTENCY_ENABLED"])
 
 
 def parse_key(raw: str | None) -> str | None:
@@ -60,19 +71,17 @@ def fingerprint(request: Request, body: object) -> str:
 
 class InFlightLock:
     """Holds `idem:<partner>:<env>:<scope>:<key>` while the request runs; refuses a second
-    holder."""
+    holder. `lock` is taken by `ratelimit.check`; `taken` records its answer."""
 
     def __init__(self, principal: Principal, key: str):
-        self.name = (f"idem:{principal.partner_id}:{principal.environment}:"
-                     f"{scope_of(principal)}:{key}")
-        self.token = uuid.uuid4().hex
+        self.lock = Lock(f"idem:{principal.partner_id}:{principal.environment}:"
+                         f"{scope_of(principal)}:{key}", uuid.uuid4().hex,
+                         int(current_app.config["IDEMPOTENCY_LOCK_SECONDS"]))
         self.held = False
 
-    def acquire(self) -> None:
-        seconds = int(current_app.config["IDEMPOTENCY_LOCK_SECONDS"])
-        try:
-            acquired = redis_connection.client.set(self.name, self.token, nx=True, ex=seconds)
-        except redis.RedisError:
+    def taken(self, acquired: bool | None) -> None:
+        """Note the answer of the attempt: None (Redis down) goes on without the lock."""
+        if acquired is None:
             current_app.logger.warning("idempotency lock skipped: Redis unavailable")
             return
         if not acquired:
@@ -80,13 +89,14 @@ class InFlightLock:
         self.held = True
 
     def release(self) -> None:
+        """Delete the lock if it is still ours (it may have expired and been re-taken)."""
         if not self.held:
             return
+        self.held = False
         try:
-            # Delete only our own lock, atomically, in case it expired and was re-taken.
             redis_connection.client.eval(
                 "if redis.call('get', KEYS[1]) == ARGV[1] then "
-                "return redis.call('del', KEYS[1]) else return 0 end", 1, self.name, self.token)
+                "return redis.call('del', KEYS[1]) else return 0 end", 1, self.lock.name,
+                self.lock.token)
         except redis.RedisError:
             current_app.logger.warning("idempotency lock not released: Redis unavailable")
-        self.held = False

@@ -23,7 +23,7 @@ from app.api.principal import MUTATING, Principal
 from app.database import reads_only
 from app.errors import ApiError, from_http_exception, log_unexpected, problem, request_id
 from app.models.base import ID_PATTERN
-from app.services import audit, tx
+from app.services import audit, cache_epoch, tx
 from app.services import idempotency as stored_responses
 
 
@@ -111,6 +111,7 @@ class Surface:
         started = time.perf_counter()
         principal: Principal | None = None
         key: str | None = None
+        lock: idempotency.InFlightLock | None = None
         mutating = request.method in MUTATING
         form = spec.html is not None and negotiation.is_form_post()
         try:
@@ -119,19 +120,28 @@ class Surface:
             else:
                 principal = self._authenticate()
                 g.principal = principal
-                ratelimit.check(principal)
-            if mutating and not spec.public:
-                header = request.headers.get("Idempotency-Key")
-                key = idempotency.parse_key(header if header is not None or not form
-                                            else negotiation.form_key())
+                try:
+                    key, lock = _key_and_lock(principal, mutating, form)
+                except ApiError as malformed:  # answered once the call has been counted
+                    ratelimit.check(principal)
+                    raise malformed from None
+                # The partner's limit and the key's lock: one round trip.
+                taken = ratelimit.check(principal, lock.lock if lock else None)
+                if lock is not None:
+                    lock.taken(taken)
             if not mutating:
                 raw = None
             else:
                 raw = ((negotiation.form_body() or validation.NO_BODY) if form
                        else validation.raw_json_body())
             call = functools.partial(_call_handler, spec, handler, principal, raw, view_args)
+            if mutating and spec.finish is None:
+                call = functools.partial(_audited, call, self.name, key, view_args, started)
             if key and principal.partner_id:
-                response = _idempotent(principal, key, raw, call, spec.secret_fields)
+                try:
+                    response = _idempotent(principal, key, raw, call, spec.secret_fields)
+                finally:
+                    lock.release()
             elif mutating:
                 response = _once(call)
             else:
@@ -146,9 +156,13 @@ class Surface:
             response = problem(from_http_exception(error))
         except Exception as error:  # noqa: BLE001 - a problem (503 on an outage), logged
             response = problem(log_unexpected(error))
+        if lock is not None:
+            lock.release()  # refused before the call (a body too large): no-op once released
         for name, value in (*g.get("rate_limit_headers", {}).items(), *spec.headers):
             response.headers.setdefault(name, value)
-        if response.status_code == 503:
+        if g.pop("audited", False):
+            pass  # its row committed with the call's effect
+        elif response.status_code == 503:
             pass  # the database is unreachable: no audit row can be written (it was logged)
         elif principal is None and (response.status_code == 429 or (
                 response.status_code == 401 and not spec.public)):
@@ -169,8 +183,10 @@ class Surface:
     def _authenticate(self) -> Principal:
         """The caller, after the per-IP limits; a refused credential counts against the IP."""
         ip = request.remote_addr
-        ratelimit.check_ip(self.name, ip)
-        ratelimit.refuse_failing_ip(self.name, ip)
+        # One round trip: the IP limits, and the epochs that validate the process's caches.
+        epochs = cache_epoch.redis_keys()
+        values = ratelimit.guard_ip(self.name, ip, read=tuple(epochs.values()))
+        cache_epoch.prefetch(dict(zip(epochs, values or [None] * len(epochs), strict=True)))
         try:
             with reads_only():
                 principal = self.authenticate()
@@ -180,6 +196,19 @@ class Surface:
                 ratelimit.note_refusal(self.name, ip)
             raise
         return principal
+
+
+def _key_and_lock(principal: Principal, mutating: bool,
+                  form: bool) -> tuple[str | None, idempotency.InFlightLock | None]:
+    """The call's Idempotency-Key and the lock to take for it (both None without one)."""
+    if not mutating or not idempotency.enabled():
+        return None, None
+    header = request.headers.get("Idempotency-Key")
+    key = idempotency.parse_key(header if header is not None or not form
+                                else negotiation.form_key())
+    if key is None or not principal.partner_id:
+        return key, None
+    return key, idempotency.InFlightLock(principal, key)
 
 
 def _call_handler(spec: EndpointSpec, handler: Callable, principal: Principal, raw,
@@ -200,6 +229,21 @@ def _call_handler(spec: EndpointSpec, handler: Callable, principal: Principal, r
     return Response(json.dumps(result), status=status, mimetype="application/json")
 
 
+def _audited(call: Callable[[], Response], surface: str, key: str | None, view_args: dict,
+             started: float) -> Response:
+    """Run the call; a 2xx answer's audit row joins the call's own transaction.
+
+    One commit instead of two for every successful write. The row's latency then ends when
+    the answer is ready, before the commit. Should the commit fail, the flag is never set
+    and the pipeline writes the row of whatever answer went out instead.
+    """
+    response = call()
+    if 200 <= response.status_code < 300:
+        _audit(surface, g.get("principal"), key, response, view_args, started, audit.add)
+        tx.after_commit(functools.partial(setattr, g, "audited", True))
+    return response
+
+
 def _once(call: Callable[[], Response]) -> Response:
     with tx.unit_of_work():
         return call()
@@ -210,37 +254,32 @@ def _idempotent(principal: Principal, key: str, raw, call: Callable[[], Response
     fingerprint = idempotency.fingerprint(
         request, raw if validation.has_body(raw) else None)
     scope = idempotency.scope_of(principal)
-    lock = idempotency.InFlightLock(principal, key)
-    lock.acquire()
     try:
-        try:
-            with tx.unit_of_work():
-                stored = stored_responses.find(principal.partner_id, principal.environment,
-                                           key, scope)
-                if stored is not None:
-                    return _replay(stored, fingerprint)
-                response = call()
-                if 200 <= response.status_code < 300:
-                    body, headers = response.get_data(), dict(response.headers)
-                    if secret_fields:
-                        body = _without_secrets(body, secret_fields)
-                        headers["Content-Length"] = str(len(body))
-                    stored_responses.store(principal.partner_id, principal.environment, key,
-                                           fingerprint, response.status_code, headers, body,
-                                           scope=scope)
-                return response
-        except IntegrityError as exc:
-            if not _is_idempotency_conflict(exc):
-                raise
-            # Another request with this key committed first (the lock had expired or Redis
-            # was down): ours rolled back whole; answer as a retry of theirs would be.
+        with tx.unit_of_work():
             stored = stored_responses.find(principal.partner_id, principal.environment,
-                                           key, scope)
-            if stored is None:
-                raise ApiError("idempotency_key_in_use", headers={"Retry-After": "1"}) from None
-            return _replay(stored, fingerprint)
-    finally:
-        lock.release()
+                                       key, scope)
+            if stored is not None:
+                return _replay(stored, fingerprint)
+            response = call()
+            if 200 <= response.status_code < 300:
+                body, headers = response.get_data(), dict(response.headers)
+                if secret_fields:
+                    body = _without_secrets(body, secret_fields)
+                    headers["Content-Length"] = str(len(body))
+                stored_responses.store(principal.partner_id, principal.environment, key,
+                                       fingerprint, response.status_code, headers, body,
+                                       scope=scope)
+            return response
+    except IntegrityError as exc:
+        if not _is_idempotency_conflict(exc):
+            raise
+        # Another request with this key committed first (the lock had expired or Redis
+        # was down): ours rolled back whole; answer as a retry of theirs would be.
+        stored = stored_responses.find(principal.partner_id, principal.environment,
+                                       key, scope)
+        if stored is None:
+            raise ApiError("idempotency_key_in_use", headers={"Retry-After": "1"}) from None
+        return _replay(stored, fingerprint)
 
 
 def _without_secrets(body: bytes, fields: tuple[str, ...]) -> bytes:
@@ -264,7 +303,7 @@ def _replay(stored: stored_responses.StoredResponse, fingerprint: str) -> Respon
 
 
 def _audit(surface: str, principal: Principal | None, key: str | None, response: Response,
-           view_args: dict, started: float) -> None:
+           view_args: dict, started: float, write: Callable = audit.record) -> None:
     object_ids = [v for v in view_args.values() if isinstance(v, str) and ID_PATTERN.match(v)]
     if response.mimetype == "application/json" and response.status_code < 300:
         try:
@@ -273,7 +312,7 @@ def _audit(surface: str, principal: Principal | None, key: str | None, response:
             body = None
         if isinstance(body, dict) and isinstance(body.get("id"), str):
             object_ids.append(body["id"])
-    audit.record(
+    write(
         request_id=request_id(), surface=surface, method=request.method, path=request.path,
         status=response.status_code, actor=principal.actor if principal else None,
         partner_id=principal.partner_id if principal else None,

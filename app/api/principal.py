@@ -20,5 +20,3 @@ class Principal:
     role: str | None = None
     # Per-partner override of the requests-per-minute limit, or None for the default.
     rate_limit: int | None = None
-    # An access key whose "last used" time is over a minute old: the pipeline refreshes it
-    # after the call (at most one write per key per minute).

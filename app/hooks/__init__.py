@@ -24,8 +24,7 @@ SCOPE = "hooks"
 
 
 def _gateway(gateway_id: str) -> Gateway:
-    ratelimit.check_ip(SCOPE, request.remote_addr)
-    ratelimit.refuse_failing_ip(SCOPE, request.remote_addr)
+    ratelimit.guard_ip(SCOPE, request.remote_addr)
     gateway = db.session.get(Gateway, gateway_id)
     if gateway is None or gateway.provider == "sandbox":
         ratelimit.note_refusal(SCOPE, request.remote_addr)  # probing for gateway ids

@@ -23,20 +23,28 @@ REFUSED_WINDOW_SECONDS = 60
 _refused_seen: dict[tuple[str, str, int], None] = {}
 
 
-def record(*, request_id: str, surface: str, method: str, path: str, status: int,
-           actor: str | None = None, partner_id: str | None = None,
-           environment: str | None = None, idempotency_key: str | None = None,
-           object_ids: list[str] | None = None, ip: str | None = None,
-           user_agent: str | None = None, latency_ms: int | None = None) -> None:
-    """Write one audit row in its own transaction, after the call's own work is done."""
+def record(**fields) -> None:
+    """Write one audit row in its own transaction, after the call's own work is done.
+
+    Takes the fields of `add`.
+    """
     db.session.rollback()  # never commit a request's half-done work along with the audit row
+    add(**fields)
+    db.session.commit()
+
+
+def add(*, request_id: str, surface: str, method: str, path: str, status: int,
+        actor: str | None = None, partner_id: str | None = None,
+        environment: str | None = None, idempotency_key: str | None = None,
+        object_ids: list[str] | None = None, ip: str | None = None,
+        user_agent: str | None = None, latency_ms: int | None = None) -> None:
+    """Add one audit row to the current transaction: it commits with the call's effect."""
     db.session.add(AuditLog(
         request_id=request_id, surface=surface, actor=actor, partner_id=partner_id,
         environment=environment, method=method, path=path[:500], status=status,
         idempotency_key=idempotency_key, object_ids=object_ids or [], ip=ip,
         user_agent=(user_agent or "")[:500] or None, latency_ms=latency_ms,
     ))
-    db.session.commit()
 
 
 def record_refused(*, surface: str, method: str, path: str, status: int, request_id: str,

@@ -22,8 +22,8 @@ def test_make_bench_quick_emits_every_figure(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
     names = {figure["name"] for figure in report["figures"]}
-    assert {"send_efficiency", "worker_dispatch", "bulk_send", "webhook_fanout",
-            "inbox_flatness", "correctness_5xx",
+    assert {"send_efficiency", "send_tail", "pipeline_guards", "worker_dispatch",
+            "bulk_send", "webhook_fanout", "inbox_flatness", "correctness_5xx",
             "correctness_debits_per_202", "correctness_messages_per_key",
             "correctness_batch_debits_per_message", "correctness_batch_5xx",
             "web_worker_rss_mb", "send_worker_rss_mb"} <= names

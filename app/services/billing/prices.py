@@ -3,8 +3,9 @@
 A unit price is looked up most specific first, an operator's price before the registry's at
 each level: the operator's price for the recipient's country calling code, then the
 registry's for that code, then the operator's channel-wide price, then the registry's
-default. Prices apply to sends from the moment they are saved; messages already charged
-keep their price.
+default. Prices apply to sends from the moment they are saved (each process caches the
+operators' prices per channel until the `prices` epoch changes, see
+app.services.cache_epoch); messages already charged keep their price.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from app.extensions import db
 from app.models import PriceOverride
 from app.money import format_price
 from app.services import tx
+from app.services.cache_epoch import Cache
+
+_cache = Cache("prices")
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,14 @@ class PriceRow:
 
 
 def _overrides(channel: str) -> dict[str, int]:
-    return {row.country_code: row.price_micros for row in db.session.scalars(
-        select(PriceOverride).where(PriceOverride.channel == channel))}
+    found = _cache.get(channel)
+    if found is None:
+        filled_under = _cache.filler()
+        found = {row.country_code: row.price_micros for row in db.session.execute(
+            select(PriceOverride.country_code, PriceOverride.price_micros)
+            .where(PriceOverride.channel == channel))}
+        _cache.put(channel, found, filled_under)
+    return found
 
 
 def unit_price(channel: str, country_code: str | None) -> int:

@@ -123,22 +123,25 @@ def authenticate(plaintext: str) -> AccessKey:
     return record
 
 
-def touch(record: AccessKey, now: datetime | None = None) -> None:
+def touch(key_id: str, last_used_at: datetime | None,
+          now: datetime | None = None) -> datetime | None:
     """Note that a key was used: at most one write per key per LAST_USED_RESOLUTION.
 
     Most calls find `last_used_at` fresh and write nothing. Otherwise one conditional UPDATE
     on a connection of its own (its own short write transaction, so the caller's read
-    stays a read): of many concurrent calls, at most one changes the row.
+    stays a read): of many concurrent calls, at most one changes the row. Answers the new
+    last-used time when it wrote, else None.
     """
     now = now or utcnow()
     stale = now - LAST_USED_RESOLUTION
-    if record.last_used_at is not None and record.last_used_at > stale:
-        return
+    if last_used_at is not None and last_used_at > stale:
+        return None
     with writes(), db.engine.begin() as conn:
         conn.execute(update(AccessKey).where(
-            AccessKey.id == record.id,
+            AccessKey.id == key_id,
             or_(AccessKey.last_used_at.is_(None), AccessKey.last_used_at <= stale))
             .values(last_used_at=now))
+    return now
 
 
 def is_usable(record: AccessKey, now: datetime | None = None) -> bool:
