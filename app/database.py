@@ -46,16 +46,35 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+def engine_options(uri: str, config) -> dict:
+    """Engine options that bound every wait on the database, so an outage answers 503 soon.
+
+    PostgreSQL: `connect_timeout` for a server that does not answer, `pool_timeout` for a
+    pool that has no connection to give, and a ping at checkout so connections broken by a
+    restart are replaced (the app recovers by itself). SQLite: the lock wait (`timeout`).
+    """
+    if uri.startswith("sqlite"):
+        # Thread-safe use of one file from the web's threads; busy waits instead of failing.
+        return {"connect_args": {"timeout": config["DATABASE_BUSY_TIMEOUT_SECONDS"],
+                                 "check_same_thread": False}}
+    options: dict = {"pool_pre_ping": True,
+                     "pool_timeout": config["DATABASE_POOL_TIMEOUT_SECONDS"]}
+    if "connect_timeout=" not in uri:  # one given in DATABASE_URL wins
+        options["connect_args"] = {
+            "connect_timeout": max(1, round(config["DATABASE_CONNECT_TIMEOUT_SECONDS"]))}
+    return options
+
+
 def register_sqlite_pragmas(app: Flask) -> None:
     """On SQLite: WAL, foreign keys, and BEGIN IMMEDIATE so writers queue, never deadlock."""
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "sqlite":
         return
-    _configure_sqlite(engine)
+    _configure_sqlite(engine, int(app.config["DATABASE_BUSY_TIMEOUT_SECONDS"] * 1000))
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
     if getattr(engine, "_switchboard_sqlite", False):
         return
     engine._switchboard_sqlite = True
@@ -67,7 +86,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms:d}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, json, request
 from markupsafe import escape
+from sqlalchemy import exc as sa_exc
 from ulid import ULID
 from werkzeug.exceptions import HTTPException
 
@@ -52,7 +53,8 @@ register("unsupported_media_type", 415, "Unsupported media type",
 register("internal_error", 500, "Internal error",
          "Something failed on our side. Nothing was changed; retry with the same Idempotency-Key.")
 register("service_unavailable", 503, "Service unavailable",
-         "A dependency is unavailable; retry later.")
+         "A dependency (the database) is unreachable. Nothing was changed; retry after the "
+         "number of seconds in `Retry-After` with the same Idempotency-Key.")
 
 # Authentication and access.
 register("missing_api_key", 401, "Missing API key",
@@ -144,6 +146,50 @@ def from_http_exception(error: HTTPException) -> ApiError:
     return ApiError(code, headers=headers)
 
 
+# SQLite's errors that mean "the database cannot be reached now", not a bug in a query.
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database is unreachable (down, restarting, locked, timed out)."""
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection within pool_timeout
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, sa_exc.InterfaceError):
+        return True
+    if not isinstance(error, sa_exc.OperationalError):
+        return False
+    if type(error.orig).__module__.startswith("psycopg"):
+        return True  # connection refused or lost, server shutting down, timeouts
+    return any(text in str(error.orig).lower() for text in _SQLITE_UNAVAILABLE)
+
+
+def unexpected(error: BaseException) -> ApiError:
+    """The problem for an exception no handler expected: 503 for an outage, else 500."""
+    if is_unavailable(error):
+        retry_after = current_app.config.get("UNAVAILABLE_RETRY_AFTER_SECONDS", 5)
+        return ApiError("service_unavailable", "The database is unreachable; retry later.",
+                        headers={"Retry-After": str(int(retry_after))})
+    return ApiError("internal_error")
+
+
+def log_unexpected(error: BaseException) -> ApiError:
+    """Roll back, log (an outage as one line, a bug with its traceback) and pick the problem."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the session is reset anyway
+        db.session.remove()
+    answer = unexpected(error)
+    if answer.entry.status == 503:
+        current_app.logger.warning("database unavailable on %s %s (%s): %s", request.method,
+                                   request.path, request_id(), type(error).__name__)
+    else:
+        current_app.logger.error("unhandled error on %s %s (%s)", request.method,
+                                 request.path, request_id(), exc_info=error)
+    return answer
+
+
 def type_url(code: str) -> str:
     """The documentation URL describing a code, e.g. `.../errors/insufficient-funds`."""
     return current_app.config["DOCS_PUBLIC_URL"].rstrip("/") + "/errors/" + code.replace("_", "-")
@@ -220,10 +266,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        db.session.rollback()
-        app.logger.exception("unhandled error on %s %s (%s)", request.method, request.path,
-                             request_id())
-        return _render(ApiError("internal_error"))
+        return _render(log_unexpected(error))
 
     @app.after_request
     def _request_id_header(response: Response):

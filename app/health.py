@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from app.extensions import db, redis_connection
@@ -18,7 +18,10 @@ def ping():
 
 @bp.get("/healthz")
 def healthz():
-    """Report whether the database and Redis answer; 503 when either does not."""
+    """Report whether the database and Redis answer; 503 naming the one that does not.
+
+    The database check waits no longer than the engine's connect and pool timeouts.
+    """
     checks = {}
     try:
         db.session.execute(text("SELECT 1"))
@@ -33,4 +36,7 @@ def healthz():
         checks["redis"] = "unavailable"
     healthy = all(v == "ok" for v in checks.values())
     body = {"status": "ok" if healthy else "unavailable", "checks": checks}
-    return jsonify(body), 200 if healthy else 503
+    if healthy:
+        return jsonify(body), 200
+    retry_after = str(int(current_app.config["UNAVAILABLE_RETRY_AFTER_SECONDS"]))
+    return jsonify(body), 503, {"Retry-After": retry_after}

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, current_app, g, json, request
+from flask import Blueprint, Response, g, json, request
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -21,8 +21,7 @@ from werkzeug.exceptions import HTTPException
 from app.api import idempotency, negotiation, ratelimit, validation
 from app.api.principal import MUTATING, Principal
 from app.database import reads_only
-from app.errors import ApiError, from_http_exception, problem, request_id
-from app.extensions import db
+from app.errors import ApiError, from_http_exception, log_unexpected, problem, request_id
 from app.models.base import ID_PATTERN
 from app.services import audit, tx
 from app.services import idempotency as stored_responses
@@ -143,14 +142,13 @@ class Surface:
             response = problem(error)
         except HTTPException as error:  # e.g. 413 raised while reading the body
             response = problem(from_http_exception(error))
-        except Exception:  # noqa: BLE001 - answered as a problem, logged with the request id
-            db.session.rollback()
-            current_app.logger.exception("unhandled error in %s %s (%s)", request.method,
-                                         request.path, request_id())
-            response = problem(ApiError("internal_error"))
+        except Exception as error:  # noqa: BLE001 - a problem (503 on an outage), logged
+            response = problem(log_unexpected(error))
         for name, value in (*g.get("rate_limit_headers", {}).items(), *spec.headers):
             response.headers.setdefault(name, value)
-        if principal is None and (response.status_code == 429 or (
+        if response.status_code == 503:
+            pass  # the database is unreachable: no audit row can be written (it was logged)
+        elif principal is None and (response.status_code == 429 or (
                 response.status_code == 401 and not spec.public)):
             # Refused before anyone was identified: one row per client IP and minute, not
             # one per attempt (a flood of bad keys must not flood the audit log). A failed
