@@ -26,7 +26,7 @@ from tests.reliability._checks import drained, provision, queue_depths
 from tests.reliability._traffic import Receiver, Traffic, dumps, summary
 
 # (seconds of traffic, client threads, faults beyond one of each kind)
-SIZES = {"ci": (40, 4, 2), "long": (300, 6, 24)}
+SIZES = {"ci": (30, 4, 2), "long": (300, 6, 24)}
 DRAIN_SECONDS = 120
 
 
