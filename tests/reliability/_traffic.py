@@ -181,14 +181,16 @@ class Traffic:
         return None
 
     def _check_refusal(self, method: str, path: str, answer: httpx.Response) -> None:
-        """A 5xx must be a 503 problem+json `service_unavailable`; a 429 must say when."""
+        """A 5xx must be a 503 problem+json `service_unavailable`, a 429 one `rate_limited`,
+        each saying when to retry (Retry-After)."""
         status = answer.status_code
         if status < 500 and status != 429:
             return
         problem = answer.headers.get("Content-Type", "").startswith("application/problem+json")
         code = answer.json().get("code") if problem else None
-        fine = (status == 503 and code == "service_unavailable") or (
-            status == 429 and code == "rate_limited" and "Retry-After" in answer.headers)
+        fine = "Retry-After" in answer.headers and (
+            (status == 503 and code == "service_unavailable")
+            or (status == 429 and code == "rate_limited"))
         if not fine:
             with self.tally.lock:
                 self.tally.bad_answers.append(f"{method} {path}: {status} {answer.text[:300]}")
