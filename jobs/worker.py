@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import Flask
 from rq import SimpleWorker
+from rq.worker import DequeueStrategy
 from rq.worker_pool import WorkerPool
 
 from app.extensions import db, redis_connection
@@ -38,6 +39,13 @@ class AppWorker(SimpleWorker):
     def dequeue_timeout(self) -> int:
         # Wake up from an idle BLPOP often enough to sweep on time.
         return max(1, min(self.worker_ttl - 15, self.maintenance_interval))
+
+    def work(self, *args, **kwargs):
+        # Round robin over the queues. In RQ's default order a queue with a backlog (webhook
+        # deliveries after an outage) starves every queue listed after it: the chaos run saw
+        # no job of `default` (the sandbox's receipts) run for a minute.
+        kwargs.setdefault("dequeue_strategy", DequeueStrategy.ROUND_ROBIN)
+        return super().work(*args, **kwargs)
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()

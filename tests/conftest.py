@@ -35,6 +35,15 @@ pytest.register_assert_rewrite("tests.admin._inbox", "tests.admin._console",
                                "tests.jobs._webhooks", "tests.jobs._workers")
 
 
+def pytest_addoption(parser):
+    """The reliability runs' options (tests/reliability/README.md)."""
+    group = parser.getgroup("reliability")
+    group.addoption("--chaos-seed", type=int, default=None,
+                    help="Replay a chaos run with this seed (default: CHAOS_SEED, else random).")
+    group.addoption("--chaos-long", action="store_true", default=False,
+                    help="Run the heavy chaos and soak variants (also CHAOS_LONG=1).")
+
+
 def _private_postgres_schema() -> str | None:
     """On PostgreSQL, give this test session a schema of its own (parallel runs never meet).
 

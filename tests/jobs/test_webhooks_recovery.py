@@ -48,7 +48,8 @@ def test_the_sweeper_fans_out_lost_events_and_resumes_expired_leases(app, tenant
         lost_id = lost.id
     with app.app_context():
         found = maintenance.sweep()
-    assert found == {"messages": 0, "events": 1, "webhook_deliveries": 0}
+    assert found == {"messages": 0, "events": 1, "webhook_deliveries": 0,
+                     "sandbox_callbacks": 0}
     drain()
     assert [e["id"] for e in receiver.verified(endpoint["secret"])] == [lost_id]
 

@@ -39,7 +39,7 @@ def attempt(message_id: str) -> str:
                       f"{message.environment}")
         return "failed"
     config = gateways.gateway_config(gateway)
-    outbound = _outbound(message)
+    outbound = outbound_of(message)
     unconfirmed_at = message.unconfirmed_at
     tx.commit()  # keep a new sandbox gateway row; hold no lock while the provider answers
     adapter = adapters.adapter_for(config.provider)
@@ -73,7 +73,7 @@ def _already_sent(adapter, outbound: Outbound, config: GatewayConfig,
     return mine[-1] if mine else None  # the oldest: the first unanswered attempt's
 
 
-def _outbound(message: Message) -> Outbound:
+def outbound_of(message: Message) -> Outbound:
     return Outbound(message_id=message.id, channel=message.channel, to=message.to_address,
                     from_=message.from_address, text=message.text, subject=message.subject,
                     html=message.html, title=message.title, template=message.template,
@@ -86,7 +86,7 @@ def record(message_id: str, gateway: GatewayConfig, result: SendResult) -> str:
     message = db.session.get(Message, message_id, with_for_update=True, populate_existing=True)
     if result.accepted:
         for callback in result.scheduled:  # registered first: they run once this commits
-            _schedule_callback(gateway.id, message_id, callback.item, callback.after_seconds)
+            schedule_callback(gateway.id, message_id, callback.item, callback.after_seconds)
         delivery.record_accepted(message, gateway.id, result.provider_message_id,
                                  result.cost_micros)
         return "sent"
@@ -109,7 +109,7 @@ def record(message_id: str, gateway: GatewayConfig, result: SendResult) -> str:
     return "failed"
 
 
-def _schedule_callback(gateway_id: str, message_id: str, item: StatusUpdate | Inbound,
+def schedule_callback(gateway_id: str, message_id: str, item: StatusUpdate | Inbound,
                        after: float) -> None:
     kind = "status" if isinstance(item, StatusUpdate) else "inbound"
     payload = {"kind": kind, **asdict(item)}
