@@ -7,7 +7,8 @@ until answered 200. Every answer is tallied, so the checks can tell what was acc
 whether anything answered 500.
 
 Each kind of call is one method of `Traffic`, chosen by weight from `Traffic.mix`: a new kind
-(batch sends, `POST /api/v1/messages/batch`) is one method and one entry in `MIXES`.
+is one method and one entry in `MIXES`. Batch sends (`POST /api/v1/messages/batch`) tally
+each accepted message under `<Idempotency-Key>#<index>`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ RECIPIENTS = (("+15005550006", 6), ("+15005550001", 1), ("+15005550003", 1),
               ("+15005550009", 1))
 # Operation -> weight. The chaos run is write-heavy; the soak mixes reads and inbox polls in.
 MIXES = {
-    "chaos": {"send": 6, "inbound": 2, "read": 1},
+    "chaos": {"send": 5, "batch": 1, "inbound": 2, "read": 1},
     "soak": {"send": 3, "read": 3, "poll": 3, "inbound": 1},
 }
 RETRYABLE = (409, 429, 500, 502, 503, 504)
@@ -111,6 +112,32 @@ class Traffic:
             if again is not None:
                 if again.json()["id"] != answer.json()["id"]:
                     self._unexpected(f"replay of {key} answered another message")
+                with self.tally.lock:
+                    self.tally.replays += 1
+
+    def batch(self, client: httpx.Client, rng: random.Random, _number: int) -> None:
+        """A batch of 2-8 SMS under one Idempotency-Key; each accepted item is one message."""
+        key = f"chaos-batch-{rng.getrandbits(64):016x}"
+        headers = {**self._sandbox(), "Idempotency-Key": key}
+        body = {"messages": [
+            {"channel": "sms", "to": rng.choices(*zip(*RECIPIENTS, strict=True))[0],
+             "text": f"chaos {key} #{index}"} for index in range(rng.randint(2, 8))]}
+        answer = self._call(client, "POST", "/api/v1/messages/batch", (207,), json=body,
+                            headers=headers)
+        if answer is None:
+            return
+        ids = {f"{key}#{item['index']}": item["message"]["id"]
+               for item in answer.json()["data"] if item["status"] == 202}
+        if len(ids) != len(body["messages"]):
+            self._unexpected(f"batch {key} refused items: {answer.text[:300]}")
+        with self.tally.lock:
+            self.tally.accepted.update(ids)
+        if rng.random() < 0.1:  # sent again with its key: the same messages, none new
+            again = self._call(client, "POST", "/api/v1/messages/batch", (207,), json=body,
+                               headers=headers)
+            if again is not None:
+                if again.content != answer.content:
+                    self._unexpected(f"replay of batch {key} answered differently")
                 with self.tally.lock:
                     self.tally.replays += 1
 
