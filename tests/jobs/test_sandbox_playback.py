@@ -3,6 +3,8 @@ them again (found by the chaos run, tests/reliability/test_chaos.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from app.channels.gateways import StatusUpdate
@@ -13,16 +15,23 @@ from app.services.messaging import callbacks, sending
 from tests.helpers import set_config
 
 
-def _sent_then_redis_lost(app, tenant, to: str) -> str:
-    """Send to `to` in the sandbox; make the attempt, then lose Redis's contents (the
-    queued receipt and reply with them)."""
+def _sent_then_redis_lost(app, tenant, monkeypatch, to: str) -> str:
+    """Send to `to` in the sandbox with receipts due a second later (delayed jobs in Redis:
+    a receipt due at once is played by the send job itself), make the attempt, then lose
+    Redis's contents (the queued receipt and reply with them) and let a minute pass (in the
+    data). Receipts are due at once again afterwards, as in the other tests."""
+    set_config(monkeypatch, app, "SANDBOX_RECEIPT_DELAY", 1.0)
     accepted = tenant.sandbox.post("/messages", json={"channel": "sms", "to": to,
                                                       "text": "lost in Redis"})
     assert accepted.status_code == 202, accepted.json
     with app.app_context():
         assert sending.attempt(accepted.json["id"]) == "sent"
         redis_connection.client.flushdb()
+        message = db.session.get(Message, accepted.json["id"])
+        message.status_changed_at -= timedelta(minutes=1)
+        db.session.commit()
         db.session.remove()
+    set_config(monkeypatch, app, "SANDBOX_RECEIPT_DELAY", 0.0)
     return accepted.json["id"]
 
 
@@ -40,7 +49,7 @@ def _replies(app, message_id: str) -> list[str]:
 def test_a_receipt_and_reply_lost_with_redis_are_played_again_once(app, tenant, drain,
                                                                    monkeypatch):
     set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
-    message_id = _sent_then_redis_lost(app, tenant, "+15005550009")
+    message_id = _sent_then_redis_lost(app, tenant, monkeypatch, "+15005550009")
     assert _status(app, message_id) == "sent"  # nothing left in Redis to deliver it
     with app.app_context():
         assert maintenance.sweep()["sandbox_callbacks"] == 1
@@ -53,7 +62,7 @@ def test_a_receipt_and_reply_lost_with_redis_are_played_again_once(app, tenant, 
 
 def test_a_lost_reply_alone_is_played_again(app, tenant, drain, monkeypatch):
     set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
-    message_id = _sent_then_redis_lost(app, tenant, "+15005550009")
+    message_id = _sent_then_redis_lost(app, tenant, monkeypatch, "+15005550009")
     with app.app_context():  # the receipt arrived; the reply was lost
         message = db.session.get(Message, message_id)
         callbacks.apply_status(message.gateway_id, StatusUpdate(f"sbx_{message_id}",
@@ -69,11 +78,11 @@ def test_a_lost_reply_alone_is_played_again(app, tenant, drain, monkeypatch):
 def test_a_recipient_without_receipts_is_not_swept_nor_an_early_one(app, tenant, drain,
                                                                     monkeypatch):
     set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
-    silent = _sent_then_redis_lost(app, tenant, "+15005550004")  # never gets a receipt
+    silent = _sent_then_redis_lost(app, tenant, monkeypatch, "+15005550004")  # never gets a receipt
     with app.app_context():
         assert maintenance.sweep()["sandbox_callbacks"] == 0
     set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 3600)  # not overdue yet
-    waiting = _sent_then_redis_lost(app, tenant, "+15005550006")
+    waiting = _sent_then_redis_lost(app, tenant, monkeypatch, "+15005550006")
     with app.app_context():
         assert maintenance.sweep()["sandbox_callbacks"] == 0
     drain()

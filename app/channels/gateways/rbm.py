@@ -140,7 +140,8 @@ class RbmAdapter:
 def _items(event: dict, channel: str) -> list[StatusUpdate | Inbound]:
     at = _rfc3339(event.get("sendTime"))
     if "eventType" in event:
-        status = EVENT_MAP.get(event.get("eventType"))
+        kind = event.get("eventType")
+        status = EVENT_MAP.get(kind) if isinstance(kind, str) else None
         if status is None or not event.get("messageId"):
             return []
         return [StatusUpdate(str(event["messageId"]), status, occurred_at=at)]

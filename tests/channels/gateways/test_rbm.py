@@ -333,6 +333,13 @@ def test_callback_parsing_maps_events_and_user_messages(app, httpserver):
                                     "location": {"latitude": 1, "longitude": 2}}) == []
 
 
+
+def test_an_event_type_that_is_not_a_string_is_ignored(app, httpserver):
+    # Found by hypothesis (tests/reliability/test_hostile_callbacks.py): a list as
+    # `eventType` was looked up in a dict and raised TypeError (a 500 on the hook).
+    for kind in ([], {"a": 1}, 7, None):
+        assert _parse(app, httpserver, {"eventType": kind, "messageId": "uuid-1"}) == []
+
 def test_inbound_rcs_message_is_recorded(app, client, rbm):
     message = {"senderPhoneNumber": "+15559876543", "messageId": "rbm-in-1",
                "sendTime": "2026-05-23T14:24:00Z", "text": "Where is my parcel?",
