@@ -25,6 +25,20 @@ pytestmark = pytest.mark.slow
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 PAGES = ["/", "/quickstart-python/", "/reference/webhooks/"]
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+RUNS = 3
+
+
+def _audit(node: str, url: str, report) -> dict:
+    """One Lighthouse run of the page: its JSON report."""
+    flags = " ".join(["--headless=new", *CHROMIUM_ARGS])
+    result = subprocess.run(  # noqa: S603 - our own arguments
+        [node, str(LIGHTHOUSE), url, "--quiet", "--output=json",
+         f"--output-path={report}", f"--only-categories={','.join(CATEGORIES)}",
+         f"--chrome-flags={flags}"],
+        env={**os.environ, "CHROME_PATH": chromium_path()}, capture_output=True, text=True,
+        timeout=240, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(report.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -33,16 +47,14 @@ def test_lighthouse_scores_the_page_100_and_mobile_performance_at_least_95(
     assert LIGHTHOUSE.is_file(), "lighthouse is not installed: run `make install`"
     node = shutil.which("node")
     assert node, "node is not installed"
-    report = tmp_path / "report.json"
-    flags = " ".join(["--headless=new", *CHROMIUM_ARGS])
-    result = subprocess.run(  # noqa: S603 - our own arguments
-        [node, str(LIGHTHOUSE), apache + path, "--quiet", "--output=json",
-         f"--output-path={report}", f"--only-categories={','.join(CATEGORIES)}",
-         f"--chrome-flags={flags}"],
-        env={**os.environ, "CHROME_PATH": chromium_path()}, capture_output=True, text=True,
-        timeout=240, check=False)
-    assert result.returncode == 0, result.stderr[-3000:]
-    data = json.loads(report.read_text(encoding="utf-8"))
+    # Lighthouse's performance score varies from run to run with the machine's CPU (its
+    # own guidance: run it several times and take the median), so the page is audited
+    # RUNS times and the run with the median performance score is the one judged.
+    runs = []
+    for run in range(RUNS):
+        runs.append(_audit(node, apache + path, tmp_path / f"report-{run}.json"))
+    runs.sort(key=lambda data: data["categories"]["performance"]["score"])
+    data = runs[len(runs) // 2]
     assert data["configSettings"]["formFactor"] == "mobile"
     scores = {name: data["categories"][name]["score"] for name in CATEGORIES}
     failing = [f"{audit}: {data['audits'][audit].get('displayValue') or ''}"

@@ -122,10 +122,11 @@ class SmtpAdapter:
         updates = []
         for item in json_items(body):
             kind, raw_id = item.get("type"), item.get("message_id")
-            if kind not in STATUS_MAP or not isinstance(raw_id, str) or not raw_id.strip():
+            known = isinstance(kind, str) and kind in STATUS_MAP  # any JSON value may come
+            if not known or not isinstance(raw_id, str) or not raw_id.strip():
                 raise ApiError("invalid_field", "Each notice needs `message_id` (the email's "
                                "Message-ID) and `type`: bounce, soft_bounce or delivered.",
-                               param="type" if kind not in STATUS_MAP else "message_id")
+                               param="message_id" if known else "type")
             diagnostic = item.get("diagnostic")
             updates.append(StatusUpdate(
                 _bracketed(raw_id), STATUS_MAP[kind],

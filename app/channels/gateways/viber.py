@@ -99,7 +99,7 @@ class ViberAdapter:
         if not isinstance(event, dict):
             return []
         kind, occurred = event.get("event"), _timestamp(event.get("timestamp"))
-        if kind in STATUS_MAP and event.get("message_token") is not None:
+        if isinstance(kind, str) and kind in STATUS_MAP and event.get("message_token") is not None:
             error = None
             if kind == "failed":
                 error = f"viber: {event.get('desc') or 'message failed'}"[:500]

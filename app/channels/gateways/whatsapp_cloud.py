@@ -122,7 +122,8 @@ def request_body(outbound: Outbound, settings: dict) -> dict:
 def _statuses(value: dict) -> list[StatusUpdate]:
     updates = []
     for status in _dicts(value.get("statuses")):
-        mapped = STATUS_MAP.get(status.get("status"))
+        value = status.get("status")
+        mapped = STATUS_MAP.get(value) if isinstance(value, str) else None
         if mapped is None or not status.get("id"):
             continue
         error = None

@@ -394,3 +394,11 @@ def test_parse_callback_raises_invalid_signature_for_another_secret(app):
 def test_a_signed_notice_of_an_unknown_type_is_422(client, smtp_gateway):
     response = _notice(client, smtp_gateway, {"message_id": "<a@b>", "type": "opened"})
     assert response.status_code == 422 and response.json["code"] == "invalid_field"
+
+
+def test_a_signed_notice_whose_type_is_not_a_string_is_422(client, smtp_gateway):
+    # Found by hypothesis (tests/reliability/test_hostile_callbacks.py): a list as `type`
+    # was looked up in a dict and raised TypeError (a 500 on the hook).
+    for kind in ([], {"a": 1}, 7, None):
+        response = _notice(client, smtp_gateway, {"message_id": "<a@b>", "type": kind})
+        assert response.status_code == 422 and response.json["param"] == "type", kind
