@@ -20,6 +20,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import Partner
 from app.models.base import utcnow
+from app.services import tx
 from app.services.cache_epoch import Cache
 from app.services.tenancy import keys
 
@@ -59,6 +60,9 @@ def authenticate_api_key() -> Principal:
         filled_under = _cache.filler()  # before reading: a change meanwhile wins
         resolved = _resolve(token)
         _cache.put(digest, resolved, filled_under)
+    # The lookup's read ends first: `touch` may write on a connection of its own, and a
+    # request holding two connections at once can starve the pool under concurrency.
+    tx.end_read()
     used = keys.touch(resolved.principal.actor, resolved.last_used_at)
     if used is not None:
         resolved.last_used_at = used
