@@ -18,6 +18,7 @@ from rq.worker_pool import WorkerPool
 
 from app.extensions import db, redis_connection
 from app.services import maintenance
+from app.services.queue import clear_marker
 
 
 class AppWorker(SimpleWorker):
@@ -64,6 +65,7 @@ class AppWorker(SimpleWorker):
                 db.session.remove()
 
     def perform_job(self, job, queue):
+        clear_marker(self.connection, job)  # its work no longer waits in a queue
         with self.flask_app.app_context():
             try:
                 return super().perform_job(job, queue)

@@ -23,8 +23,8 @@ from sqlalchemy import delete, or_, select
 from app.extensions import db, redis_connection
 from app.models import AuditLog, IdempotencyRecord, MobileToken, WebhookAttempt
 from app.models.base import utcnow
-from app.services import events, idempotency, tx
-from app.services.messaging import delivery, playback
+from app.services import events, idempotency, queue, tx
+from app.services.messaging import delivery, playback, sending
 from app.services.webhooks import delivery as webhook_delivery
 
 PURGE_LEASE_KEY = "switchboard:maintenance:purge"
@@ -33,33 +33,43 @@ SWEPT_KEY = "switchboard:maintenance:swept"
 
 def sweep() -> dict:
     """Hand lost work back to the queues: messages stuck queued or past their lease,
-    events not yet dispatched, webhook deliveries overdue or past their lease, and the
-    sandbox's scripted receipts and replies that a Redis restart lost.
+    events not yet dispatched, endpoints with webhook deliveries overdue or past their
+    lease, and the sandbox's scripted receipts and replies that a Redis restart lost.
 
-    Work is handed back once per STALE_QUEUED_SECONDS at most (see `_not_swept_lately`)."""
-    due = _not_swept_lately("message", delivery.due_for_sweep())
+    Work whose job still waits in a queue is left alone (its pending marker, see
+    `app.services.queue`), and the rest is handed back once per STALE_QUEUED_SECONDS at
+    most (`_not_swept_lately`)."""
+    due = _lost(delivery.MARKER, delivery.due_for_sweep())
     for message_id in due:
         delivery.schedule_attempt(message_id)
     events_due = events.due_for_dispatch()
     if events_due:
         events.schedule_dispatch()
-    deliveries_due = _not_swept_lately("delivery", webhook_delivery.deliveries_due_for_sweep())
-    for delivery_id in deliveries_due:
-        webhook_delivery.schedule_delivery(delivery_id)
-    callbacks_due = _not_swept_lately("playback", playback.callbacks_due())
+    endpoints_due = webhook_delivery.endpoints_due_for_sweep()
+    endpoints = _lost(webhook_delivery.MARKER, list(endpoints_due))
+    for endpoint_id in endpoints:
+        webhook_delivery.schedule_delivery(endpoints_due[endpoint_id], endpoint_id)
+    callbacks_due = _lost(sending.CALLBACK_MARKER, playback.callbacks_due())
     for message_id in callbacks_due:
         playback.play_again(message_id)
     return {"messages": len(due), "events": len(events_due),
-            "webhook_deliveries": len(deliveries_due), "sandbox_callbacks": len(callbacks_due)}
+            "webhook_endpoints": len(endpoints), "sandbox_callbacks": len(callbacks_due)}
+
+
+def _lost(kind: str, ids: list[str]) -> list[str]:
+    """Those of `ids` with no job waiting for them, not handed back lately."""
+    waiting = queue.waiting(kind, ids)
+    return _not_swept_lately(kind, [item for item in ids if item not in waiting])
 
 
 def _not_swept_lately(kind: str, ids: list[str]) -> list[str]:
     """The ids no sweep handed back within the last STALE_QUEUED_SECONDS.
 
-    Work that looks lost may only be waiting behind a backlog. Were it enqueued again by
-    every sweep of every worker, the copies would grow the backlog faster than the workers
-    drain it (the chaos run saw ten thousand jobs for a hundred messages); once per grace
-    period bounds the copies, and a copy of work already done is skipped by its claim.
+    Work that looks lost may have a job that has just started, or one whose marker
+    expired. Were it enqueued again by every sweep of every worker, the copies would grow
+    the backlog faster than the workers drain it (the chaos run saw ten thousand jobs for a
+    hundred messages); once per grace period bounds the copies, and a copy of work already
+    done is skipped by its claim.
     Without Redis nothing can be enqueued anyway, so every id is returned.
     """
     if not ids:

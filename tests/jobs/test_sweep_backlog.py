@@ -1,33 +1,122 @@
-"""The sweeper hands work waiting behind a backlog back once per grace period, not at every
-sweep of every worker (found by the chaos run: the copies outgrew the workers)."""
+"""The sweeper never copies work whose job is only waiting behind a backlog, and hands lost
+work back once per grace period, not at every sweep of every worker (found by the chaos
+run: the copies outgrew the workers, and the long run never drained)."""
 
 from __future__ import annotations
 
+from rq import Queue
+from rq.job import Job
+
 from app.extensions import redis_connection
-from app.services import maintenance
+from app.services import dispatch, maintenance, queue
+from app.services.messaging import delivery
+from app.services.webhooks import delivery as webhook_delivery
+from jobs.worker import AppWorker
 from tests.helpers import set_config
+from tests.jobs._webhooks import _endpoint, _event
 
 
-def _queued_sends(app) -> int:
+def _queued(app, name: str) -> list[Job]:
     with app.app_context():
-        return redis_connection.client.llen("rq:queue:send")
+        return Queue(name, connection=redis_connection.client).jobs
 
 
-def test_work_that_looks_lost_is_enqueued_again_once_per_grace(app, tenant, monkeypatch,
-                                                               drain):
-    set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
+def _forget_sweeps() -> None:
+    """As if the grace period had ended (its Redis keys expire)."""
+    for key in redis_connection.client.scan_iter(f"{maintenance.SWEPT_KEY}:*"):
+        redis_connection.client.delete(key)
+
+
+def _send(tenant) -> str:
     accepted = tenant.sandbox.post("/messages", json={"channel": "sms", "to": "+15005550006",
                                                       "text": "behind a backlog"})
     assert accepted.status_code == 202
-    assert _queued_sends(app) == 1
+    return accepted.json["id"]
+
+
+def test_a_message_whose_job_waits_in_the_queue_is_not_copied(app, tenant, monkeypatch,
+                                                             drain):
+    set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
+    message_id = _send(tenant)
+    [job] = _queued(app, "send")
     with app.app_context():
-        assert maintenance.sweep()["messages"] == 1  # queued "too long": one copy
-        assert maintenance.sweep()["messages"] == 0  # the next sweeps add none
-        assert maintenance.sweep()["messages"] == 0
-    assert _queued_sends(app) == 2
-    with app.app_context():  # the grace period ends (its Redis key expires)
-        for key in redis_connection.client.scan_iter(f"{maintenance.SWEPT_KEY}:*"):
-            redis_connection.client.delete(key)
-        assert maintenance.sweep()["messages"] == 1
+        assert queue.waiting(delivery.MARKER, [message_id]) == {message_id}
+        for _ in range(3):  # however long it waits, and however many sweeps pass
+            assert maintenance.sweep()["messages"] == 0
+            _forget_sweeps()
+    assert [j.id for j in _queued(app, "send")] == [job.id]
     drain()
-    assert tenant.sandbox.get(f"/messages/{accepted.json['id']}").json["status"] == "delivered"
+    assert tenant.sandbox.get(f"/messages/{message_id}").json["status"] == "delivered"
+
+
+def test_a_message_whose_job_was_lost_is_enqueued_again_once_per_grace(app, tenant,
+                                                                      monkeypatch, drain):
+    set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
+    message_id = _send(tenant)
+    with app.app_context():  # the job is gone (Redis lost it), its marker left behind
+        Queue("send", connection=redis_connection.client).empty()
+        assert queue.waiting(delivery.MARKER, [message_id]) == set()
+        assert maintenance.sweep()["messages"] == 1  # one copy
+        assert maintenance.sweep()["messages"] == 0  # it waits now: the next sweeps add none
+        _forget_sweeps()
+        assert maintenance.sweep()["messages"] == 0
+    assert len(_queued(app, "send")) == 1
+    drain()
+    assert tenant.sandbox.get(f"/messages/{message_id}").json["status"] == "delivered"
+
+
+def test_a_job_that_started_no_longer_counts_as_waiting(app, tenant, monkeypatch):
+    """A worker killed mid-job leaves its job `started`: the work is handed back."""
+    set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
+    message_id = _send(tenant)
+    [job] = _queued(app, "send")
+    with app.app_context():
+        job.set_status("started")  # what RQ records when a worker takes the job
+        assert queue.waiting(delivery.MARKER, [message_id]) == set()
+        assert maintenance.sweep()["messages"] == 1
+
+
+def test_the_worker_clears_the_marker_of_the_job_it_starts(app, tenant):
+    message_id = _send(tenant)
+    key = queue.marker_key(delivery.MARKER, message_id)
+    with app.app_context():
+        client = redis_connection.client
+        assert client.get(key) is not None
+        AppWorker.flask_app = app
+        AppWorker(["send"], connection=client).work(burst=True)
+        assert client.get(key) is None
+
+
+def test_a_later_job_keeps_its_marker_when_an_earlier_one_starts(app, tenant):
+    message_id = _send(tenant)
+    key = queue.marker_key(delivery.MARKER, message_id)
+    with app.app_context():
+        client = redis_connection.client
+        first = Queue("send", connection=client).jobs[0]
+        delivery.schedule_attempt(message_id, delay=60)  # a retry, due later
+        later = client.get(key).decode()
+        assert later != first.id
+        queue.clear_marker(client, first)
+        assert client.get(key).decode() == later
+
+
+def test_an_endpoint_gets_one_sweep_job_for_all_its_lost_deliveries(app, tenant, monkeypatch,
+                                                                    local, receiver, drain):
+    set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
+    endpoint = _endpoint(tenant.live, receiver.url)
+    event_ids = [_event(app, tenant.partner_id) for _ in range(4)]
+    with app.app_context():
+        Queue("webhooks", connection=redis_connection.client).empty()  # the dispatch jobs
+        for event_id in event_ids:
+            dispatch.dispatch(event_id)
+        # Each dispatch enqueued a job for the endpoint: none is lost, none is copied.
+        assert len(_queued(app, "webhooks")) == 4
+        assert maintenance.sweep()["webhook_endpoints"] == 0
+        Queue("webhooks", connection=redis_connection.client).empty()  # now they are lost
+        assert list(webhook_delivery.endpoints_due_for_sweep()) == [endpoint["id"]]
+        assert maintenance.sweep()["webhook_endpoints"] == 1
+        _forget_sweeps()
+        assert maintenance.sweep()["webhook_endpoints"] == 0  # its job waits
+    [job] = _queued(app, "webhooks")
+    drain()  # the one job drains the endpoint
+    assert sorted(e["id"] for e in receiver.verified(endpoint["secret"])) == sorted(event_ids)

@@ -91,7 +91,7 @@ def test_the_job_timeout_is_below_the_lease(app, local):
     local("WEBHOOK_TIMEOUT_SECONDS", 120)  # misconfigured: the deadline is capped anyway
     webhook_delivery_id = "whd_01HNQX2P8Y9R3T4V5W6Z7A8B9C"
     with app.app_context():
-        webhook_delivery.schedule_delivery(webhook_delivery_id)
+        webhook_delivery.schedule_delivery(webhook_delivery_id, "we_01HNQX2P8Y9R3T4V5W6Z7A8B9C")
         [job] = Queue("webhooks", connection=redis_connection.client).jobs
         assert job.args == (webhook_delivery_id,)
         assert job.timeout < 60
@@ -123,7 +123,8 @@ def _two_pending_deliveries(app, tenant, receiver) -> tuple[str, list[str]]:
 
 
 def test_at_most_one_attempt_is_in_flight_per_endpoint(app, tenant, local, receiver):
-    """While one delivery's attempt runs, the endpoint's other delivery waits, uncounted.
+    """While one delivery's attempt runs, the endpoint's other delivery waits, uncounted and
+    due, without a job of its own; the attempt in flight wakes it when done.
 
     Jobs are only enqueued here (no worker runs): the test plays each step by hand.
     """
@@ -131,11 +132,14 @@ def test_at_most_one_attempt_is_in_flight_per_endpoint(app, tenant, local, recei
     with app.app_context():
         work = webhook_delivery.claim(first)
         assert work is not None  # in flight: its POST has not come back yet
+        webhooks_queue = Queue("webhooks", connection=redis_connection.client)
+        webhooks_queue.empty()
         assert webhook_delivery.claim(second) is None
         waiting = db.session.get(WebhookDelivery, second)
         endpoint = db.session.get(WebhookEndpoint, endpoint_id)
         assert waiting.attempt_count == 0 and waiting.status == "pending"
-        assert waiting.next_attempt_at == endpoint.busy_until == work.lease_end
+        assert waiting.next_attempt_at <= utcnow() and endpoint.busy_until == work.lease_end
+        assert webhooks_queue.jobs == []  # no job spins on the busy endpoint
         outcome = webhook_delivery.webhook_sender.post(work.url, work.message_id,
                                                        work.payload, work.secrets)
         assert webhook_delivery.record(work, outcome) == "succeeded"

@@ -35,7 +35,7 @@ def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_ends(app, tenan
         [delivery_id] = dispatch.dispatch(event_id).deliveries
         assert webhook_delivery.claim(delivery_id) is not None
         assert webhook_delivery.claim(delivery_id) is None
-        assert webhook_delivery.deliveries_due_for_sweep() == []
+        assert webhook_delivery.endpoints_due_for_sweep() == {}
 
 
 def test_the_sweeper_fans_out_lost_events_and_resumes_expired_leases(app, tenant, drain, local,
@@ -48,7 +48,7 @@ def test_the_sweeper_fans_out_lost_events_and_resumes_expired_leases(app, tenant
         lost_id = lost.id
     with app.app_context():
         found = maintenance.sweep()
-    assert found == {"messages": 0, "events": 1, "webhook_deliveries": 0,
+    assert found == {"messages": 0, "events": 1, "webhook_endpoints": 0,
                      "sandbox_callbacks": 0}
     drain()
     assert [e["id"] for e in receiver.verified(endpoint["secret"])] == [lost_id]
@@ -59,7 +59,7 @@ def test_the_sweeper_fans_out_lost_events_and_resumes_expired_leases(app, tenant
         [delivery_id] = dispatch.dispatch(claimed_id).deliveries
         assert webhook_delivery.claim(delivery_id) is not None
         redis_connection.client.flushdb()  # its job is gone with the worker
-        assert maintenance.sweep()["webhook_deliveries"] == 1
+        assert maintenance.sweep()["webhook_endpoints"] == 1
     drain()
     assert [e["id"] for e in receiver.verified(endpoint["secret"])] == [lost_id, claimed_id]
     with app.app_context():

@@ -29,6 +29,8 @@ from app.services.billing import wallet
 from app.services.messaging.objects import message_to_api
 from app.services.queue import enqueue_many_quietly, enqueue_quietly, lease_job_timeout
 
+# The pending marker's kind for a message's send job (`app.services.queue`).
+MARKER = "message"
 RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 FAIL_FROM = {"queued", "sending", "sent"}
 BOUNCE_FROM = {"sending", "sent", "delivered"}
@@ -55,14 +57,15 @@ def schedule_attempt(message_id: str, delay: float = 0) -> None:
     The job dies before its lease ends, so no sweeper starts a second attempt beside it.
     """
     enqueue_quietly("jobs.send.send_message", message_id, queue="send", delay_seconds=delay,
-                    job_timeout=lease_job_timeout(int(current_app.config["SEND_LEASE_SECONDS"])))
+                    job_timeout=lease_job_timeout(int(current_app.config["SEND_LEASE_SECONDS"])),
+                    marker=(MARKER, message_id))
 
 
 def schedule_attempts(message_ids: list[str]) -> None:
     """Enqueue a first attempt for each message in one Redis round trip (or leave them to
     the sweeper when Redis is down), with the same job timeout as `schedule_attempt`."""
     enqueue_many_quietly("jobs.send.send_message", [(message_id,) for message_id in message_ids],
-                         queue="send",
+                         queue="send", marker_kind=MARKER,
                          job_timeout=lease_job_timeout(int(current_app.config["SEND_LEASE_SECONDS"])))
 
 
@@ -201,7 +204,8 @@ def _refund(message: Message) -> dict | None:
 
 
 def due_for_sweep(limit: int = 500) -> list[str]:
-    """Ids of messages whose job was lost: stale in `queued`, or leased and overdue."""
+    """Ids of messages whose job looks lost: stale in `queued`, or leased and overdue (the
+    sweeper then skips those whose job is only waiting: `queue.waiting`)."""
     now = utcnow()
     grace = timedelta(seconds=int(current_app.config["STALE_QUEUED_SECONDS"]))
     rows = db.session.scalars(

@@ -27,6 +27,9 @@ from app.services import tx
 from app.services.messaging import callbacks, delivery, fallback, gateways
 from app.services.queue import enqueue_quietly
 
+# The pending marker's kind for a sandbox message's scripted callbacks (`app.services.queue`).
+CALLBACK_MARKER = "sandbox-callback"
+
 
 def attempt(message_id: str) -> str:
     """Make one attempt at sending the message; return what happened, for the job's result."""
@@ -116,7 +119,8 @@ def schedule_callback(gateway_id: str, message_id: str, item: StatusUpdate | Inb
 
     def enqueue():
         enqueue_quietly("jobs.callbacks.play_sandbox_callback", gateway_id, message_id,
-                        payload, queue="default", delay_seconds=after)
+                        payload, queue="default", delay_seconds=after,
+                        marker=(CALLBACK_MARKER, message_id))
 
     if after > 0 or kind != "status":
         tx.after_commit(enqueue)

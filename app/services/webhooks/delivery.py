@@ -8,9 +8,10 @@ delivery is `pending` until an attempt succeeds (`succeeded`) or the schedule en
 (`next_attempt_at`) and counts the attempt, so no two workers send it at once; a worker
 killed mid-attempt leaves the lease to expire and the sweeper enqueues it again.
 The same transaction leases the endpoint (`busy_until`): at most one attempt is in flight
-per endpoint, and a delivery that finds its endpoint busy waits for the lease to end
-without counting an attempt. The attempt's HTTP exchange has a wall-clock deadline below
-the job timeout, and the job timeout is below the lease (`attempt_deadline`).
+per endpoint, and a delivery that finds its endpoint busy stays due without counting an
+attempt: the job in flight drains it, or wakes it when done (`wake_waiting`). The attempt's
+HTTP exchange has a wall-clock deadline below the job timeout, and the job timeout is below
+the lease (`attempt_deadline`).
 Replays and redeliveries (`webhook_log`) are new deliveries of the same event. Each outcome
 also moves the endpoint's failing streak (`outages`), which may disable the endpoint.
 """
@@ -36,6 +37,8 @@ from app.services.webhooks import sender as webhook_sender
 
 RETRY_AFTER_CAP_SECONDS = 24 * 3600
 SWEEP_LIMIT = 500
+# The pending marker's kind for an endpoint's delivery job (`app.services.queue`).
+MARKER = "webhook-endpoint"
 
 
 # --- scheduling ----------------------------------------------------------------------------
@@ -45,10 +48,15 @@ def _lease_seconds() -> int:
     return int(current_app.config["WEBHOOK_LEASE_SECONDS"])
 
 
-def schedule_delivery(delivery_id: str, delay: float = 0) -> None:
-    """Enqueue an attempt after `delay` seconds (a lost enqueue is left to the sweeper)."""
+def schedule_delivery(delivery_id: str, endpoint_id: str, delay: float = 0) -> None:
+    """Enqueue an attempt after `delay` seconds (a lost enqueue is left to the sweeper).
+
+    The job drains the endpoint (`webhooks.drain`), so its pending marker names the
+    endpoint: the sweeper leaves an endpoint alone while a job for it waits in the queue.
+    """
     enqueue_quietly("jobs.webhooks.deliver", delivery_id, queue="webhooks", delay_seconds=delay,
-                    job_timeout=lease_job_timeout(_lease_seconds()))
+                    job_timeout=lease_job_timeout(_lease_seconds()),
+                    marker=(MARKER, endpoint_id))
 
 
 def attempt_deadline() -> float:
@@ -102,7 +110,8 @@ def create_deliveries(event: Event, endpoints: list[WebhookEndpoint],
         # One job per endpoint and transaction: it drains the endpoint's other due
         # deliveries too (`webhooks.drain`); any it leaves are still due for the sweeper.
         tx.after_commit_once(f"webhook-endpoint:{delivery.endpoint_id}",
-                             lambda i=delivery.id: schedule_delivery(i, first))
+                             lambda i=delivery.id, e=delivery.endpoint_id:
+                             schedule_delivery(i, e, first))
     return [delivery.id for delivery in deliveries]
 
 
@@ -131,7 +140,12 @@ def claim(delivery_id: str) -> Claimed | None:
         tx.commit()
         return None
     if not lease_endpoint(endpoint_id, now, lease_end):
-        return _wait_for_endpoint(delivery_id, endpoint_id, now)
+        # Another attempt to this endpoint is in flight, and its job drains the endpoint's
+        # due deliveries when it is done, or wakes one of them (`wake_waiting`). This one
+        # stays due, uncounted; enqueueing it again here would only add jobs that find the
+        # endpoint busy in turn. Were that job killed, the sweeper hands the endpoint back.
+        db.session.rollback()
+        return None
     claimed = db.session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
@@ -176,27 +190,6 @@ def lease_endpoint(endpoint_id: str, now: datetime, lease_end: datetime) -> bool
         .execution_options(synchronize_session=False)).rowcount)
 
 
-def _wait_for_endpoint(delivery_id: str, endpoint_id: str, now: datetime) -> None:
-    """Another attempt to this endpoint is in flight: try again when its lease ends.
-
-    No attempt is counted. The delivery's due time moves to the end of that lease, so the
-    sweeper also leaves it alone until then.
-    """
-    busy_until = db.session.scalar(select(WebhookEndpoint.busy_until).where(
-        WebhookEndpoint.id == endpoint_id)) or now
-    moved = db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
-               or_(WebhookDelivery.next_attempt_at.is_(None),
-                   WebhookDelivery.next_attempt_at <= now))
-        .values(next_attempt_at=busy_until)
-        .execution_options(synchronize_session=False)).rowcount
-    tx.commit()
-    if moved:
-        schedule_delivery(delivery_id, max(0.0, (busy_until - now).total_seconds()) + 0.5)
-    return None
-
-
 def release_endpoint(work: Claimed) -> None:
     """End this attempt's lease on its endpoint, unless a later attempt holds it now."""
     db.session.execute(
@@ -208,24 +201,18 @@ def release_endpoint(work: Claimed) -> None:
 
 
 def wake_waiting(work: Claimed) -> None:
-    """Wake the delivery that waited longest for the endpoint (so a quick endpoint is not
-    kept waiting for the whole lease; the others follow one by one, each woken by the
-    previous)."""
+    """Enqueue the delivery that waited longest for the endpoint, if one is due: the
+    deliveries that found the endpoint busy follow one job at a time, each woken by the
+    previous (or drained by it: `webhooks.drain`)."""
     now = utcnow()
     waiting = db.session.scalar(
         select(WebhookDelivery.id)
         .where(WebhookDelivery.endpoint_id == work.endpoint_id,
                WebhookDelivery.status == "pending", WebhookDelivery.id != work.delivery_id,
-               # due already, or parked until this very lease ends (`_wait_for_endpoint`)
-               or_(WebhookDelivery.next_attempt_at <= now,
-                   WebhookDelivery.next_attempt_at.between(
-                       work.lease_end - timedelta(seconds=1), work.lease_end)))
+               WebhookDelivery.next_attempt_at <= now)
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(1))
     if waiting is not None:
-        db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == waiting)
-                           .values(next_attempt_at=now)
-                           .execution_options(synchronize_session=False))
-        tx.after_commit(lambda: schedule_delivery(waiting))
+        tx.after_commit(lambda: schedule_delivery(waiting, work.endpoint_id))
 
 
 def attempt(delivery_id: str) -> str:
@@ -285,7 +272,7 @@ def record(work: Claimed, outcome: webhook_sender.Outcome, wake: bool = True) ->
     if outcome.retry_after is not None:
         delay = max(delay, min(outcome.retry_after, RETRY_AFTER_CAP_SECONDS))
     delivery.next_attempt_at = utcnow() + timedelta(seconds=delay)
-    tx.after_commit(lambda: schedule_delivery(work.delivery_id, delay))
+    tx.after_commit(lambda: schedule_delivery(work.delivery_id, work.endpoint_id, delay))
     tx.commit()
     return "retrying"
 
@@ -299,12 +286,18 @@ def _finish(delivery: WebhookDelivery, status: str, error: str | None) -> None:
 # --- the sweeper ---------------------------------------------------------------------------
 
 
-def deliveries_due_for_sweep(limit: int = SWEEP_LIMIT) -> list[str]:
-    """Ids of pending deliveries overdue by the grace: a lost job or an expired lease."""
+def endpoints_due_for_sweep(limit: int = SWEEP_LIMIT) -> dict[str, str]:
+    """Endpoints with a pending delivery overdue by the grace (a lost job or an expired
+    lease), each with its most overdue delivery: {endpoint id: delivery id}.
+
+    One job per endpoint is enough: it drains the endpoint's other due deliveries."""
     cutoff = utcnow() - timedelta(seconds=int(current_app.config["STALE_QUEUED_SECONDS"]))
-    rows = db.session.scalars(select(WebhookDelivery.id).where(and_(
+    rows = db.session.execute(select(WebhookDelivery.endpoint_id, WebhookDelivery.id).where(and_(
         WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at.is_not(None),
-        WebhookDelivery.next_attempt_at <= cutoff)).order_by(WebhookDelivery.next_attempt_at)
-        .limit(limit)).all()
+        WebhookDelivery.next_attempt_at <= cutoff)).order_by(
+        WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)).all()
     tx.end_read()
-    return list(rows)
+    oldest: dict[str, str] = {}
+    for endpoint_id, delivery_id in rows:
+        oldest.setdefault(endpoint_id, delivery_id)
+    return oldest
