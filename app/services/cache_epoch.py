@@ -1,7 +1,8 @@
 """Per-process caches of what every request reads and rarely changes, kept honest by epochs.
 
-A web process caches what an access key resolves to (app.api.authn.keys) and the
-operators' prices (app.services.billing.prices). Each cache belongs to a group watching some
+A web process caches what an access key resolves to (app.api.authn.keys), the
+operators' prices (app.services.billing.prices) and the templates sends name
+(app.services.messaging.templates). Each cache belongs to a group watching some
 tables (`GROUPS`). Any committed change to one of those tables, through the ORM or an
 `update()`/`delete()` run on the session, sets a new epoch for its group in Redis once the
 transaction has committed; an entry is trusted only while its group's epoch is the one it
@@ -34,7 +35,8 @@ from app.extensions import db, redis_connection
 
 # group -> the tables whose changes invalidate it
 GROUPS = {"auth": frozenset({"access_keys", "partners"}),
-          "prices": frozenset({"price_overrides"})}
+          "prices": frozenset({"price_overrides"}),
+          "templates": frozenset({"templates"})}
 PREFIX = "cache:epoch:"
 SIZE = 10_000
 _FLAG = "cache_groups_changed"

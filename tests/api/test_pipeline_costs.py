@@ -1,7 +1,7 @@
 """What one call costs the pipeline, and how what it caches per process stays right.
 
-A busy key is resolved from the database once per process; a change to a key, a partner or
-a price reaches every process at its next request through the epochs in Redis
+A busy key or a template is resolved from the database once per process; a change to a
+key, a partner, a price or a template reaches every process at its next request through the epochs in Redis
 (app.services.cache_epoch). "Another process" is played by forgetting the local generation
 count, so only the epoch in Redis can tell the cache that something changed.
 """
@@ -18,7 +18,9 @@ from app.extensions import db
 from app.models import Partner
 from app.services import cache_epoch
 from app.services.billing import prices
+from app.services.messaging import templates
 from app.services.tenancy import keys
+from tests.api._messages import EXAMPLE, ORDER_TEMPLATE
 
 SMS = {"channel": "sms", "to": "+15005550006", "text": "hello"}
 
@@ -195,3 +197,30 @@ def test_production_starts_with_a_warning_when_a_guard_is_switched_off(app, capl
     assert "IDEMPOTENCY_ENABLED" not in caplog.text
     create_app({**production, "IDEMPOTENCY_ENABLED": False})
     assert "IDEMPOTENCY_ENABLED off" in caplog.text
+
+
+def test_a_template_named_by_sends_is_read_from_the_database_once(app, api, order_template):
+    assert api.post("/messages", json=EXAMPLE).status_code == 202
+    with statements(app) as found:
+        assert api.post("/messages", json=EXAMPLE).status_code == 202
+        assert api.post("/messages", json={**EXAMPLE, "template": "missing"}).status_code == 422
+        assert api.post("/messages", json={**EXAMPLE, "template": "missing"}).status_code == 422
+    assert _reads_of(found, "templates") == 1  # the miss, once; the hit not at all
+
+
+def test_a_deleted_template_is_refused_at_the_next_send_in_every_process(app, api, tenant,
+                                                                         order_template,
+                                                                         monkeypatch):
+    assert api.post("/messages", json=EXAMPLE).status_code == 202  # now cached
+    with as_another_process(monkeypatch), app.app_context():
+        templates.delete(tenant.partner_id, "live", order_template["id"])
+    refused = api.post("/messages", json=EXAMPLE)
+    assert refused.status_code == 422 and refused.json["code"] == "template_not_found"
+
+
+def test_a_new_template_is_found_at_the_next_send_in_every_process(app, api, tenant,
+                                                                   monkeypatch):
+    assert api.post("/messages", json=EXAMPLE).json["code"] == "template_not_found"  # cached
+    with as_another_process(monkeypatch), app.app_context():
+        templates.create(tenant.partner_id, "live", **ORDER_TEMPLATE)
+    assert api.post("/messages", json=EXAMPLE).status_code == 202

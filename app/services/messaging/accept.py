@@ -27,7 +27,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from app.channels import validate_send
 from app.errors import ApiError
 from app.extensions import db
-from app.models import Message, MessageEvent, Template
+from app.models import Message, MessageEvent
 from app.models.base import new_id, utcnow
 from app.money import format_price
 from app.services import tx
@@ -79,12 +79,11 @@ class Lookups:
             senders.require_verified(self.partner_id, channel, address)  # raises when not
             self._senders.add((channel, address))
 
-    def template(self, channel: str, name: str, language: str) -> tuple[Template, list] | None:
+    def template(self, channel: str, name: str, language: str) -> templates.TemplateRef | None:
         key = (channel, name, language)
         if key not in self._templates:
-            found = templates.find(self.partner_id, self.environment, channel=channel,
-                                   name=name, language=language)
-            self._templates[key] = found and (found, templates.parse_variables(found.body))
+            self._templates[key] = templates.named(self.partner_id, self.environment,
+                                                   channel=channel, name=name, language=language)
         return self._templates[key]
 
     def unit_price(self, channel: str, country_code: str | None) -> int:
@@ -109,11 +108,10 @@ def prepare(lookups: Lookups, payload: dict, *, fallback_of: str | None = None,
                            f"No template `{validated.template}` in language "
                            f"`{validated.language}` on {channel}; create it with "
                            "POST /api/v1/templates.", param="template")
-        template, placeholders = found
-        templates.check_variables(template, validated.variables)
-        language = template.language
+        templates.check_variables(found, validated.variables)
+        language = found.language
         # Stored in the template's placeholder order: positional providers rely on it.
-        variables = {name: validated.variables[name] for name in placeholders}
+        variables = {name: validated.variables[name] for name in found.variables}
     cost = lookups.unit_price(channel, validated.country_code) * validated.segments
     return Draft(new_id("msg"), channel, validated.to, cost, {
         "channel": channel, "direction": "outbound", "to_address": validated.to,

@@ -8,6 +8,7 @@ on creation: Switchboard has no review step of its own.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from app.extensions import db
 from app.models import Template
 from app.models.base import isoformat
 from app.services import tx
+from app.services.cache_epoch import Cache
 from app.services.pagination import Page, paginate
 
 # The channels whose sends take a `template` (today: whatsapp), from the channel registry.
@@ -25,6 +27,19 @@ TEMPLATE_CHANNELS = tuple(c.name for c in all_channels() if c.accepts("template"
 BODY_MAX_LENGTH = 1024  # WhatsApp's limit for a template body
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_cache = Cache("templates")
+
+
+@dataclass(frozen=True)
+class TemplateRef:
+    """What a send needs of a template, kept per process (`named`)."""
+
+    id: str
+    channel: str
+    name: str
+    language: str
+    body: str
+    variables: tuple[str, ...]
 
 
 def parse_variables(body: str) -> list[str]:
@@ -107,6 +122,24 @@ def find(partner_id: str, environment: str, *, channel: str, name: str,
         Template.language == canonical_language(language)))
 
 
+def named(partner_id: str, environment: str, *, channel: str, name: str,
+          language: str) -> TemplateRef | None:
+    """`find`, read from the process's cache while no template changed anywhere.
+
+    Sends name their template on every call; a created or deleted template reaches every
+    process at its next request (`app.services.cache_epoch`)."""
+    key = (partner_id, environment, channel, name, canonical_language(language))
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached[0]
+    filled_under = _cache.filler()
+    found = find(partner_id, environment, channel=channel, name=name, language=language)
+    ref = found and TemplateRef(found.id, found.channel, found.name, found.language,
+                                found.body, tuple(parse_variables(found.body)))
+    _cache.put(key, (ref,), filled_under)  # a miss is kept too: a tuple, never None
+    return ref
+
+
 def get(partner_id: str, environment: str, template_id: str) -> Template:
     """Return one template; 404 when it is missing or belongs to someone else."""
     template = db.session.scalar(select(Template).where(
@@ -140,7 +173,7 @@ def delete(partner_id: str, environment: str, template_id: str) -> dict:
     return {"id": template_id, "object": "template", "deleted": True}
 
 
-def check_variables(template: Template, variables: dict) -> None:
+def check_variables(template: Template | TemplateRef, variables: dict) -> None:
     """Require exactly the template's variables; 422 naming the missing and unknown ones."""
     expected = parse_variables(template.body)
     missing = [name for name in expected if name not in variables]
