@@ -256,21 +256,11 @@ def test_the_number_of_statements_does_not_grow_with_the_batch(app, api):
         assert db.session.scalar(select(func.count(Message.id))) == 110
 
 
-def test_a_spend_between_the_balance_read_and_the_debit_is_decided_again(app, monkeypatch):
-    """Another request spent after the batch read the balance: the debit for all of them
-    fails, the wallet is locked and read again, and the messages it no longer pays for are
-    refused without leaving the contacts created for them."""
-    from app.services.billing import wallet
-
+def test_a_batch_the_balance_covers_in_part_is_decided_on_the_locked_wallet(app):
+    """The debit for all of them is refused, the wallet is locked and read, and the messages
+    it does not pay for are refused without leaving the contacts created for them."""
     with app.app_context():
         poor = make_partner(name="Poor", balance="0.0170")
-    read = wallet.balance_of
-
-    def stale(partner_id, environment):  # as read just before another send was charged
-        wallet_id, balance, currency = read(partner_id, environment)
-        return wallet_id, balance + 1_000_000, currency
-
-    monkeypatch.setattr(wallet, "balance_of", stale)
     client = ApiClient(app.test_client(), poor.live_key)
     response = _batch(client, [_sms_to(n) for n in range(4)])
     assert [item["status"] for item in response.json["data"]] == [202, 202, 402, 402]

@@ -224,3 +224,15 @@ def test_a_new_template_is_found_at_the_next_send_in_every_process(app, api, ten
     with as_another_process(monkeypatch), app.app_context():
         templates.create(tenant.partner_id, "live", **ORDER_TEMPLATE)
     assert api.post("/messages", json=EXAMPLE).status_code == 202
+
+
+def test_a_send_writes_with_one_statement_per_kind_of_row(app, tenant):
+    """Contacts found and locked in one statement, the wallet debited without reading it
+    first, the open conversation found and touched by one UPDATE."""
+    assert tenant.sandbox.post("/messages", json=SMS).status_code == 202
+    with statements(app) as found:
+        assert tenant.sandbox.post("/messages", json=SMS).status_code == 202
+    assert _reads_of(found, "wallets") == 0
+    assert _reads_of(found, "contacts") == 0 and _reads_of(found, "conversations") == 0
+    assert len([s for s in found if not s.lstrip().upper().startswith(
+        ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))]) <= 9

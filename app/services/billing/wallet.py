@@ -81,17 +81,13 @@ class Charge:
     description: str
 
 
-def balance_of(partner_id: str, environment: str) -> tuple[str, int, str]:
-    """The wallet's id, balance and currency, read without a lock."""
+def locked_balance_of(partner_id: str, environment: str) -> tuple[str, int, str]:
+    """The wallet's id, balance and currency, its row locked until the transaction ends
+    (PostgreSQL)."""
     row = db.session.execute(select(Wallet.id, Wallet.balance_micros, Wallet.currency).where(
-        Wallet.partner_id == partner_id, Wallet.environment == environment)).one()
+        Wallet.partner_id == partner_id, Wallet.environment == environment)
+        .with_for_update()).one()
     return row.id, row.balance_micros, row.currency
-
-
-def locked_balance(wallet_id: str) -> int:
-    """The wallet's balance, its row locked until the transaction ends (PostgreSQL)."""
-    return db.session.scalar(select(Wallet.balance_micros).where(Wallet.id == wallet_id)
-                             .with_for_update())
 
 
 def affordable(balance_micros: int, amounts: list[int]) -> list[bool]:
@@ -104,33 +100,42 @@ def affordable(balance_micros: int, amounts: list[int]) -> list[bool]:
     return paid
 
 
-def debit_many(partner_id: str, environment: str, wallet_id: str, currency: str,
-               charges: list[Charge]) -> bool:
+@dataclass(frozen=True)
+class Debited:
+    """The wallet a bulk charge was taken from."""
+
+    wallet_id: str
+    currency: str
+
+
+def debit_many(partner_id: str, environment: str, charges: list[Charge]) -> Debited | None:
     """Charge several messages with one balance update and one ledger insert.
 
-    False, changing nothing, when the balance no longer covers them all (another request
-    spent in between): the caller then locks the wallet and decides again.
+    None, changing nothing, when the balance does not cover them all: the caller then
+    locks the wallet (`locked_balance_of`) and decides which it pays.
     """
     total = sum(charge.amount_micros for charge in charges)
-    balance_after = db.session.execute(
-        update(Wallet).where(Wallet.id == wallet_id, Wallet.balance_micros >= total)
-        .values(balance_micros=Wallet.balance_micros - total).returning(Wallet.balance_micros)
-        .execution_options(synchronize_session=False)).scalar()
-    if balance_after is None:
-        return False
+    row = db.session.execute(
+        update(Wallet).where(Wallet.partner_id == partner_id,
+                             Wallet.environment == environment, Wallet.balance_micros >= total)
+        .values(balance_micros=Wallet.balance_micros - total)
+        .returning(Wallet.id, Wallet.balance_micros, Wallet.currency)
+        .execution_options(synchronize_session=False)).one_or_none()
+    if row is None:
+        return None
     now = utcnow()
-    running = balance_after + total
+    running = row.balance_micros + total
     rows = []
     for charge in charges:
         running -= charge.amount_micros
         rows.append({"id": new_id("txn"), "partner_id": partner_id,
-                     "environment": environment, "wallet_id": wallet_id, "type": "debit",
+                     "environment": environment, "wallet_id": row.id, "type": "debit",
                      "amount_micros": -charge.amount_micros,
-                     "balance_after_micros": running, "currency": currency,
+                     "balance_after_micros": running, "currency": row.currency,
                      "message_id": charge.message_id, "description": charge.description,
                      "created_at": now, "updated_at": now})
     db.session.execute(insert(WalletTransaction), rows)
-    return True
+    return Debited(row.id, row.currency)
 
 
 def refund(partner_id: str, environment: str, amount_micros: int, message_id: str,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -28,14 +28,18 @@ def _scoped(model, partner_id: str, environment: str):
 
 
 def _owners(partner_id: str, environment: str, identities: set[Identity]) -> dict[Identity, str]:
+    """The contact id owning each identity found, those contacts locked (PostgreSQL) in id
+    order, in the same statement."""
     by_channel: dict[str, list[str]] = {}
     for channel, address in identities:
         by_channel.setdefault(channel, []).append(address)
     rows = db.session.execute(select(
-        ContactIdentity.channel, ContactIdentity.address, ContactIdentity.contact_id).where(
+        ContactIdentity.channel, ContactIdentity.address, ContactIdentity.contact_id)
+        .join(Contact, Contact.id == ContactIdentity.contact_id).where(
         _scoped(ContactIdentity, partner_id, environment),
         or_(*(and_(ContactIdentity.channel == channel, ContactIdentity.address.in_(addresses))
-              for channel, addresses in by_channel.items()))))
+              for channel, addresses in by_channel.items())))
+        .order_by(ContactIdentity.contact_id).with_for_update(of=Contact))
     return {(row.channel, row.address): row.contact_id for row in rows}
 
 
@@ -53,7 +57,10 @@ def resolve_contacts(partner_id: str, environment: str, identities: set[Identity
                      now: datetime) -> tuple[dict[Identity, str], set[str]]:
     """The contact id owning each identity, creating contacts for new ones; and which are new.
 
-    Every returned contact is locked for the rest of the transaction.
+    Every returned contact is locked for the rest of the transaction: the existing ones by
+    the statement that finds them (first, in id order, before anything is written), the new
+    ones by their own insert, and those a concurrent request created first when they are
+    found again.
     """
     owners = _owners(partner_id, environment, identities)
     missing = sorted(identities - owners.keys())  # sorted: concurrent batches insert alike
@@ -78,8 +85,6 @@ def resolve_contacts(partner_id: str, environment: str, identities: set[Identity
             if identity in inserted:
                 owners[identity] = contact_ids[identity]
                 created.add(contact_ids[identity])
-    db.session.execute(select(Contact.id).where(Contact.id.in_(sorted(set(owners.values()))))
-                       .order_by(Contact.id).with_for_update())
     return owners, created
 
 
@@ -92,15 +97,20 @@ def forget_contacts(contact_ids: set[str]) -> None:
 def open_conversations(partner_id: str, environment: str, wanted: set[tuple[str, str]],
                        now: datetime) -> dict[tuple[str, str], str]:
     """The open conversation id of each (contact id, channel), opening the missing ones, and
-    its `last_message_at` set to `now`. The contacts must be locked (`resolve_contacts`)."""
-    contact_ids = sorted({contact_id for contact_id, _ in wanted})
-    found: dict[tuple[str, str], str] = {}
-    for row in db.session.execute(select(
-            Conversation.id, Conversation.contact_id, Conversation.channel).where(
-            _scoped(Conversation, partner_id, environment), Conversation.status == "open",
-            Conversation.contact_id.in_(contact_ids)).order_by(Conversation.id)):
-        found[(row.contact_id, row.channel)] = row.id  # the newest open one wins, as one by one
-    found = {key: value for key, value in found.items() if key in wanted}
+    its `last_message_at` set to `now`. The contacts must be locked (`resolve_contacts`).
+
+    One UPDATE finds and touches the open ones (the newest per contact and channel, should
+    there be several), then one INSERT opens the rest."""
+    newest = (select(func.max(Conversation.id))
+              .where(_scoped(Conversation, partner_id, environment),
+                     Conversation.status == "open",
+                     tuple_(Conversation.contact_id, Conversation.channel).in_(sorted(wanted)))
+              .group_by(Conversation.contact_id, Conversation.channel))
+    found = {(row.contact_id, row.channel): row.id for row in db.session.execute(
+        update(Conversation).where(Conversation.id.in_(newest.scalar_subquery()))
+        .values(last_message_at=now, updated_at=now)
+        .returning(Conversation.id, Conversation.contact_id, Conversation.channel)
+        .execution_options(synchronize_session=False))}
     missing = sorted(wanted - found.keys())
     if missing:
         opened = {key: new_id("cnv") for key in missing}
@@ -109,10 +119,4 @@ def open_conversations(partner_id: str, environment: str, wanted: set[tuple[str,
              "contact_id": key[0], "channel": key[1], "status": "open", "assignee_id": None,
              "last_message_at": now, "created_at": now, "updated_at": now} for key in missing])
         found.update(opened)
-    existing = sorted(found[key] for key in found if key not in missing)
-    if existing:
-        db.session.execute(update(Conversation).where(Conversation.id.in_(existing))
-                           .values(last_message_at=now, updated_at=now)
-                           # in-session rows are updated in Python: no SELECT to find them
-                           .execution_options(synchronize_session="evaluate"))
     return found

@@ -5,12 +5,13 @@
 one call share (senders, templates, prices) so each is read once. `write` charges and writes
 drafts in the caller's transaction with a statement per kind of row, however many there are:
 
-1. the balance is read, and each draft is paid for in order as if it were sent on its own;
-   a draft the balance left for it cannot pay is returned as short, and writes nothing;
-2. the recipients' contacts are found or created and locked (`recipients`), then the wallet
-   is debited once for the total, with a ledger row per message — contacts before the wallet
-   is the lock order of every send, so concurrent sends never deadlock. If another request
-   spent in between, the wallet is locked and step 1 decided again on its balance;
+1. the recipients' contacts are found or created, and locked (`recipients`);
+2. the wallet is debited once for the total, with a ledger row per message, by one
+   conditional UPDATE — contacts before the wallet is the lock order of every send, so
+   concurrent sends never deadlock. When the balance does not cover them all, the wallet is
+   locked and each draft is paid for in order as if it were sent on its own; a draft the
+   balance left for it cannot pay is returned as short, writes nothing, and the contacts
+   created for it alone are deleted again;
 3. the open conversations are found or opened, then the messages and their first `queued`
    status events are inserted, and after commit the send jobs go to Redis in one pipeline
    (when Redis is down the messages stay `queued` and the sweeper enqueues them).
@@ -137,6 +138,10 @@ def _pay(drafts: list[Draft], balance: int, currency: str) -> tuple[list[Draft],
     return paid, short
 
 
+def _charges(drafts: list[Draft]) -> list[wallet.Charge]:
+    return [wallet.Charge(d.message_id, d.cost_micros, f"{d.channel} message") for d in drafts]
+
+
 def write(partner_id: str, environment: str,
           drafts: list[Draft]) -> tuple[list[dict], list[Short]]:
     """Charge and write the drafts the wallet pays for (see the module docstring); return
@@ -144,23 +149,21 @@ def write(partner_id: str, environment: str,
     if not drafts:
         return [], []
     now = utcnow()
-    wallet_id, balance, currency = wallet.balance_of(partner_id, environment)
-    paid, short = _pay(drafts, balance, currency)
-    if not paid:
-        return [], short
     owners, created = recipients.resolve_contacts(
-        partner_id, environment, {(d.channel, d.to) for d in paid}, now)
-    charges = [wallet.Charge(d.message_id, d.cost_micros, f"{d.channel} message") for d in paid]
-    if not wallet.debit_many(partner_id, environment, wallet_id, currency, charges):
-        # Another request spent in between: decide again on the locked balance.
-        paid, more = _pay(paid, wallet.locked_balance(wallet_id), currency)
-        short = sorted(short + more, key=lambda s: s.draft.index)
+        partner_id, environment, {(d.channel, d.to) for d in drafts}, now)
+    paid, short = drafts, []
+    debited = wallet.debit_many(partner_id, environment, _charges(drafts))
+    if debited is None:
+        # The balance does not cover them all: decide each, in order, on the locked balance.
+        _, balance, currency = wallet.locked_balance_of(partner_id, environment)
+        paid, short = _pay(drafts, balance, currency)
         recipients.forget_contacts(created - {owners[(d.channel, d.to)] for d in paid})
-        charges = [c for c in charges if c.message_id in {d.message_id for d in paid}]
         if not paid:
             return [], short
-        if not wallet.debit_many(partner_id, environment, wallet_id, currency, charges):
+        debited = wallet.debit_many(partner_id, environment, _charges(paid))
+        if debited is None:
             raise RuntimeError("a locked wallet refused the debit it was checked for")
+    currency = debited.currency
     conversations = recipients.open_conversations(
         partner_id, environment, {(owners[(d.channel, d.to)], d.channel) for d in paid}, now)
     rows = []
