@@ -173,6 +173,18 @@ def is_unavailable(error: BaseException) -> bool:
     return any(text in str(error.orig).lower() for text in _SQLITE_UNAVAILABLE)
 
 
+# SQLSTATEs of a transaction PostgreSQL aborted so that others could go on: a deadlock, or a
+# serialization failure. The transaction did nothing; run again, it normally succeeds.
+_POSTGRES_RETRYABLE = ("40P01", "40001")
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether the database aborted the transaction for a deadlock or serialization failure
+    (PostgreSQL's advice: retry the whole transaction)."""
+    return (isinstance(error, sa_exc.OperationalError)
+            and getattr(error.orig, "sqlstate", None) in _POSTGRES_RETRYABLE)
+
+
 def unexpected(error: BaseException) -> ApiError:
     """The problem for an exception no handler expected: 503 for an outage, else 500."""
     if is_unavailable(error):

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, g, json, request
+from flask import Blueprint, Response, current_app, g, json, request
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -21,7 +21,14 @@ from werkzeug.exceptions import HTTPException
 from app.api import idempotency, negotiation, ratelimit, validation
 from app.api.principal import MUTATING, Principal
 from app.database import reads_only
-from app.errors import ApiError, from_http_exception, log_unexpected, problem, request_id
+from app.errors import (
+    ApiError,
+    from_http_exception,
+    is_retryable,
+    log_unexpected,
+    problem,
+    request_id,
+)
 from app.models.base import ID_PATTERN
 from app.services import audit, cache_epoch, tx
 from app.services import idempotency as stored_responses
@@ -139,11 +146,12 @@ class Surface:
                 call = functools.partial(_audited, call, self.name, key, view_args, started)
             if key and principal.partner_id:
                 try:
-                    response = _idempotent(principal, key, raw, call, spec.secret_fields)
+                    response = _retrying(functools.partial(
+                        _idempotent, principal, key, raw, call, spec.secret_fields))
                 finally:
                     lock.release()
             elif mutating:
-                response = _once(call)
+                response = _retrying(functools.partial(_once, call))
             else:
                 with reads_only():
                     response = _once(call)
@@ -242,6 +250,27 @@ def _audited(call: Callable[[], Response], surface: str, key: str | None, view_a
         _audit(surface, g.get("principal"), key, response, view_args, started, audit.add)
         tx.after_commit(functools.partial(setattr, g, "audited", True))
     return response
+
+
+# Runs of a write the database aborted for a deadlock or serialization failure, at most.
+ATTEMPTS = 3
+
+
+def _retrying(run: Callable[[], Response]) -> Response:
+    """Run a write's transaction again when the database aborted it to break a deadlock
+    (or a serialization failure), as PostgreSQL advises: the aborted run changed nothing
+    and queued no side effect (`tx` drops them on rollback), so running it again is safe.
+    Found by the chaos run: concurrent batch sends and workers' refunds on one wallet."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return run()
+        except Exception as error:  # noqa: BLE001 - only the retryable ones are caught
+            if not is_retryable(error) or attempt == ATTEMPTS:
+                raise
+            current_app.logger.warning("%s %s: the database aborted the transaction (%s); "
+                                       "running it again", request.method, request.path,
+                                       getattr(error.orig, "sqlstate", "?"))
+    raise AssertionError("unreachable")
 
 
 def _once(call: Callable[[], Response]) -> Response:
