@@ -13,15 +13,17 @@ another attempt never charges again, and the refund is guarded by a unique ledge
 
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import datetime, timedelta
 
+import redis
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from app import money
 from app.channels import registry
-from app.extensions import db
+from app.extensions import db, redis_connection
 from app.models import Message, MessageEvent
 from app.models.base import utcnow
 from app.services import events, tx
@@ -34,6 +36,10 @@ FAIL_FROM = {"queued", "sending", "sent"}
 BOUNCE_FROM = {"sending", "sent", "delivered"}
 EVENT_FOR = {"sent": "message.sent", "delivered": "message.delivered", "read": "message.read",
              "failed": "message.failed", "bounced": "message.bounced"}
+# Set while a job sending the queued messages (`messaging.drain`) waits in the queue; its
+# TTL bounds a stale flag's delay.
+SENDING_QUEUED = "switchboard:send:queued"
+SENDING_FLAG_TTL = 60
 
 
 def retry_delay(retry_number: int) -> float:
@@ -55,15 +61,43 @@ def schedule_attempt(message_id: str, delay: float = 0) -> None:
     The job dies before its lease ends, so no sweeper starts a second attempt beside it.
     """
     enqueue_quietly("jobs.send.send_message", message_id, queue="send", delay_seconds=delay,
-                    job_timeout=lease_job_timeout(int(current_app.config["SEND_LEASE_SECONDS"])))
+                    job_timeout=send_job_timeout())
 
 
 def schedule_attempts(message_ids: list[str]) -> None:
     """Enqueue a first attempt for each message in one Redis round trip (or leave them to
     the sweeper when Redis is down), with the same job timeout as `schedule_attempt`."""
     enqueue_many_quietly("jobs.send.send_message", [(message_id,) for message_id in message_ids],
-                         queue="send",
-                         job_timeout=lease_job_timeout(int(current_app.config["SEND_LEASE_SECONDS"])))
+                         queue="send", job_timeout=send_job_timeout())
+
+
+def send_job_timeout() -> int:
+    """The timeout of every send job: below the lease it takes, so no sweeper starts a second
+    attempt beside a running one."""
+    return lease_job_timeout(int(current_app.config["SEND_LEASE_SECONDS"]))
+
+
+def schedule_sending() -> None:
+    """Make sure a job sending the queued messages is on its way: enqueue one unless one is
+    already waiting. Accepting messages calls this once they commit, so a burst of sends
+    costs a few jobs, not one each; a lost enqueue is left to the sweeper."""
+    try:
+        if not redis_connection.client.set(SENDING_QUEUED, "1", nx=True,
+                                           ex=SENDING_FLAG_TTL):
+            return
+    except redis.RedisError:
+        current_app.logger.warning("could not schedule sending; the sweeper will")
+        return
+    if enqueue_quietly("jobs.send.send_queued", queue="send",
+                       job_timeout=send_job_timeout()) is None:
+        sending_starting()  # nothing is on its way after all
+
+
+def sending_starting() -> None:
+    """A job sending the queued messages has started: messages committed from now on
+    schedule another one."""
+    with contextlib.suppress(redis.RedisError):  # else the flag expires by itself
+        redis_connection.client.delete(SENDING_QUEUED)
 
 
 def claim(message_id: str) -> Message | None:
