@@ -3,10 +3,12 @@ ratio of the no-op jobs/s RQ's SimpleWorker drains from the same Redis.
 
 Each message plays its whole sandbox lifecycle: the send, the provider's receipt, and the
 dispatch of `message.sent` and `message.delivered` to a webhook endpoint on loopback (signed
-deliveries to a local receiver). The worker runs one process per core (`--processes`), and
-the clock starts when the first has registered with RQ, as bench.fanout's starts when its
-worker listens; the rate with the start-up timed too (the definition before 2026-12-03) is
-reported beside it. Run: `python -m bench.worker [--messages N] [--processes N]`.
+deliveries to a local receiver). The worker runs one process per core (`--processes`),
+listening rather than in burst mode (a burst worker that finds the queues empty at its start
+quits, so a second process never joined in), and the clock starts when the first has
+registered with RQ, as bench.fanout's starts when its worker listens; the rate with the
+start-up timed too (the definition before 2026-12-03) is reported beside it.
+Run: `python -m bench.worker [--messages N] [--processes N]`.
 """
 
 from __future__ import annotations
@@ -86,9 +88,10 @@ def noop_rate(app, jobs: int) -> float:
 
 
 def dispatch_rate(app, messages: int, processes: int, env: dict) -> dict:
-    """Messages/s from queued to delivered, webhooks included, by `flask worker --burst
-    --processes N`: timed from the first worker's registration with RQ (as bench.fanout
-    times from when its worker listens) and, as before, from the command's start."""
+    """Messages/s from queued to delivered, webhooks included, by `flask worker --processes
+    N` (listening, stopped once all is delivered): timed from the first worker's
+    registration with RQ (as bench.fanout times from when its worker listens) and, as
+    before, from the command's start."""
     from rq import Worker
 
     from app import money
@@ -110,44 +113,43 @@ def dispatch_rate(app, messages: int, processes: int, env: dict) -> dict:
             sending.send(partner.id, "sandbox", {"channel": "sms", "to": "+15005550006",
                                                  "text": "benchmark"})
         db.session.remove()
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst",
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker",
                "--processes", str(processes)]
     launched = time.perf_counter()
     listening = None
     delivered = 0
-    procs = [subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    worker = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0.0
     deadline = time.monotonic() + 600
-    while True:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"only {delivered} of {messages} messages delivered in 600 s")
-        if listening is None:
-            with app.app_context():
-                if Worker.count(connection=redis_connection.client):
-                    listening = time.perf_counter()
+    try:
+        while True:
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise RuntimeError(f"only {delivered} of {messages} messages delivered")
             if listening is None:
-                time.sleep(0.005)
-                continue
-        peak = max([peak, *(rss_mb(p.pid) for p in procs)])
-        with app.app_context():
-            delivered = db.session.scalar(select(func.count(Message.id)).where(
-                Message.partner_id == partner_id, Message.status == "delivered"))
-            done = db.session.scalar(select(func.count(WebhookDelivery.id)).where(
-                WebhookDelivery.partner_id == partner_id, WebhookDelivery.status == "succeeded"))
-            db.session.remove()
-        if delivered >= messages and done >= 2 * messages:
-            break
-        if all(p.poll() is not None for p in procs):
-            for p in procs:  # the queues emptied: once more, then stop
-                p.wait()
-            procs = [subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-        time.sleep(0.05)
-    finished = time.perf_counter()
-    for p in procs:
-        p.wait(60)
-    server.shutdown()
+                with app.app_context():
+                    if Worker.count(connection=redis_connection.client):
+                        listening = time.perf_counter()
+                if listening is None:
+                    time.sleep(0.005)
+                    continue
+            peak = max(peak, rss_mb(worker.pid))
+            with app.app_context():
+                delivered = db.session.scalar(select(func.count(Message.id)).where(
+                    Message.partner_id == partner_id, Message.status == "delivered"))
+                done = db.session.scalar(select(func.count(WebhookDelivery.id)).where(
+                    WebhookDelivery.partner_id == partner_id,
+                    WebhookDelivery.status == "succeeded"))
+                db.session.remove()
+            if delivered >= messages and done >= 2 * messages:
+                break
+            time.sleep(0.02)
+        finished = time.perf_counter()
+    finally:
+        if worker.poll() is None:
+            worker.terminate()  # a warm shutdown: the workers finish their jobs and exit
+            worker.wait(60)
+        server.shutdown()
     return {"messages_per_s": messages / (finished - listening),
             "messages_per_s_with_startup": messages / (finished - launched),
             "worker_startup_s": listening - launched, "send_worker_rss_mb": peak}

@@ -225,25 +225,27 @@ def release_endpoint(work: Claimed) -> None:
         .execution_options(synchronize_session=False))
 
 
-def wake_waiting(work: Claimed) -> None:
-    """Wake the delivery that waited longest for the endpoint (so a quick endpoint is not
-    kept waiting for the whole lease; the others follow one by one, each woken by the
-    previous)."""
+def wake_waiting(work: Claimed, since: datetime | None = None) -> None:
+    """Wake the deliveries waiting for the endpoint, so a quick endpoint is not kept waiting
+    for the whole lease: due at once, and one job (the longest-waiting one's) drains them.
+    A job that leased the endpoint several times (a drain) passes its first lease's end as
+    `since`: the deliveries parked during any of its leases are woken too."""
     now = utcnow()
-    waiting = db.session.scalar(
+    since = min(since or work.lease_end, work.lease_end)
+    waiting = list(db.session.scalars(
         select(WebhookDelivery.id)
         .where(WebhookDelivery.endpoint_id == work.endpoint_id,
                WebhookDelivery.status == "pending", WebhookDelivery.id != work.delivery_id,
-               # due already, or parked until this very lease ends (`_wait_for_endpoint`)
+               # due already, or parked until a lease of this job ends (`_wait_for_endpoint`)
                or_(WebhookDelivery.next_attempt_at <= now,
                    WebhookDelivery.next_attempt_at.between(
-                       work.lease_end - timedelta(seconds=1), work.lease_end)))
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(1))
-    if waiting is not None:
-        db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == waiting)
+                       since - timedelta(seconds=1), work.lease_end)))
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(SWEEP_LIMIT)))
+    if waiting:
+        db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(waiting))
                            .values(next_attempt_at=now)
                            .execution_options(synchronize_session=False))
-        tx.after_commit(lambda: schedule_delivery(waiting))
+        tx.after_commit(lambda: schedule_delivery(waiting[0]))
 
 
 def attempt(delivery_id: str) -> str:

@@ -72,7 +72,7 @@ def deliver(delivery_id: str) -> str:
         sent, last = sent + len(outcomes), batch.items[0]
         if not outcomes or not outcomes[-1].succeeded:
             break
-    delivery.wake_waiting(last)
+    delivery.wake_waiting(last, since=work.lease_end)
     tx.commit()
     return first if sent == 1 else f"{first}, then {sent - 1} more to the endpoint"
 
