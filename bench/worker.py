@@ -1,9 +1,14 @@
 """worker_dispatch: messages/s from `queued` to `delivered` by the production worker, as a
 ratio of the no-op jobs/s RQ's SimpleWorker drains from the same Redis.
 
-Each message plays its whole sandbox lifecycle: the send job, the provider's receipt, and
-the dispatch of `message.sent` and `message.delivered` to a webhook endpoint on loopback
-(signed deliveries to a local receiver). Run: `python -m bench.worker [--messages N]`.
+Each message plays its whole sandbox lifecycle: the send, the provider's receipt, and the
+dispatch of `message.sent` and `message.delivered` to a webhook endpoint on loopback (signed
+deliveries to a local receiver). The worker runs one process per core (`--processes`),
+listening rather than in burst mode (a burst worker that finds the queues empty at its start
+quits, so a second process never joined in), and the clock starts when the first has
+registered with RQ, as bench.fanout's starts when its worker listens; the rate with the
+start-up timed too (the definition before 2026-12-03) is reported beside it.
+Run: `python -m bench.worker [--messages N] [--processes N]`.
 """
 
 from __future__ import annotations
@@ -82,8 +87,13 @@ def noop_rate(app, jobs: int) -> float:
         return jobs / (time.perf_counter() - started)
 
 
-def dispatch_rate(app, messages: int, workers: int, env: dict) -> tuple[float, float]:
-    """Messages/s from queued to delivered, webhooks included, by `flask worker`."""
+def dispatch_rate(app, messages: int, processes: int, env: dict) -> dict:
+    """Messages/s from queued to delivered, webhooks included, by `flask worker --processes
+    N` (listening, stopped once all is delivered): timed from the first worker's
+    registration with RQ (as bench.fanout times from when its worker listens) and, as
+    before, from the command's start."""
+    from rq import Worker
+
     from app import money
     from app.extensions import db, redis_connection
     from app.models import Message, WebhookDelivery
@@ -103,48 +113,61 @@ def dispatch_rate(app, messages: int, workers: int, env: dict) -> tuple[float, f
             sending.send(partner.id, "sandbox", {"channel": "sms", "to": "+15005550006",
                                                  "text": "benchmark"})
         db.session.remove()
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"]
-    started = time.perf_counter()
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker",
+               "--processes", str(processes)]
+    launched = time.perf_counter()
+    listening = None
     delivered = 0
-    procs = [subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
+    worker = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for _ in range(workers)]
     peak = 0.0
     deadline = time.monotonic() + 600
-    while True:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"only {delivered} of {messages} messages delivered in 600 s")
-        peak = max([peak, *(rss_mb(p.pid) for p in procs)])
-        with app.app_context():
-            delivered = db.session.scalar(select(func.count(Message.id)).where(
-                Message.partner_id == partner_id, Message.status == "delivered"))
-            done = db.session.scalar(select(func.count(WebhookDelivery.id)).where(
-                WebhookDelivery.partner_id == partner_id, WebhookDelivery.status == "succeeded"))
-            db.session.remove()
-        if delivered >= messages and done >= 2 * messages:
-            break
-        if all(p.poll() is not None for p in procs):
-            for p in procs:  # the queues emptied: once more, then stop
-                p.wait()
-            procs = [subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-        time.sleep(0.05)
-    took = time.perf_counter() - started
-    for p in procs:
-        p.wait(60)
-    server.shutdown()
-    return messages / took, peak
+    try:
+        while True:
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise RuntimeError(f"only {delivered} of {messages} messages delivered")
+            if listening is None:
+                with app.app_context():
+                    if Worker.count(connection=redis_connection.client):
+                        listening = time.perf_counter()
+                if listening is None:
+                    time.sleep(0.005)
+                    continue
+            peak = max(peak, rss_mb(worker.pid))
+            with app.app_context():
+                delivered = db.session.scalar(select(func.count(Message.id)).where(
+                    Message.partner_id == partner_id, Message.status == "delivered"))
+                done = db.session.scalar(select(func.count(WebhookDelivery.id)).where(
+                    WebhookDelivery.partner_id == partner_id,
+                    WebhookDelivery.status == "succeeded"))
+                db.session.remove()
+            if delivered >= messages and done >= 2 * messages:
+                break
+            time.sleep(0.02)
+        finished = time.perf_counter()
+    finally:
+        if worker.poll() is None:
+            worker.terminate()  # a warm shutdown: the workers finish their jobs and exit
+            worker.wait(60)
+        server.shutdown()
+    return {"messages_per_s": messages / (finished - listening),
+            "messages_per_s_with_startup": messages / (finished - launched),
+            "worker_startup_s": listening - launched, "send_worker_rss_mb": peak}
 
 
-def run(app, env: dict, messages: int = 200, workers: int = 1, noop_jobs: int = 2000) -> dict:
-    """Both rates and their ratio, plus the worker's peak memory."""
+def run(app, env: dict, messages: int = 200, processes: int | None = None,
+        noop_jobs: int = 2000) -> dict:
+    """Both rates and their ratio (also with the worker's start-up timed, the figure's
+    definition before 2026-12-03), plus the worker's peak memory."""
+    processes = processes or os.cpu_count() or 1
     baseline = noop_rate(app, noop_jobs)
-    rate, rss = dispatch_rate(app, messages, workers, env)
-    return {"noop_jobs_per_s": baseline, "messages_per_s": rate,
-            "worker_dispatch": rate / baseline, "send_worker_rss_mb": rss}
+    values = dispatch_rate(app, messages, processes, env)
+    return {"noop_jobs_per_s": baseline, **values, "worker_processes": processes,
+            "worker_dispatch": values["messages_per_s"] / baseline,
+            "worker_dispatch_with_startup": values["messages_per_s_with_startup"] / baseline}
 
 
-def _standalone(messages: int, workers: int) -> dict:
+def _standalone(messages: int, processes: int | None) -> dict:
     env = settings()
     os.environ.update(env)
     from app import create_app
@@ -152,15 +175,20 @@ def _standalone(messages: int, workers: int) -> dict:
     app = create_app()
     with app.app_context():
         upgrade(directory=os.path.join(app.root_path, "migrations"))
-    return run(app, env, messages, workers)
+    return run(app, env, messages, processes)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--processes", type=int, default=None,
+                        help="worker processes (default: one per core)")
     args = parser.parse_args()
-    result = _standalone(args.messages, args.workers)
+    result = _standalone(args.messages, args.processes)
     print(f"no-op jobs/s (SimpleWorker): {result['noop_jobs_per_s']:.1f}")
-    print(f"messages/s queued→delivered: {result['messages_per_s']:.1f}")
-    print(f"worker_dispatch: {result['worker_dispatch']:.3f}")
+    print(f"worker processes: {result['worker_processes']}, "
+          f"start-up {result['worker_startup_s']:.1f} s")
+    print(f"messages/s queued→delivered: {result['messages_per_s']:.1f} "
+          f"({result['messages_per_s_with_startup']:.1f} with the start-up)")
+    print(f"worker_dispatch: {result['worker_dispatch']:.3f} "
+          f"({result['worker_dispatch_with_startup']:.3f} with the start-up)")

@@ -3,8 +3,9 @@
 `events.record` makes sure a `jobs.events.dispatch_pending` job is on its way after the
 change commits (and the sweeper does again for any event left undispatched). The job
 dispatches every pending event, a batch per transaction. Each event is claimed by setting
-its `dispatched_at`, so it is dispatched once however many jobs run, and in the claiming
-transaction its webhook deliveries are written and the agents whose phones hear of it are
+its `dispatched_at` (one UPDATE for the batch), so it is dispatched once however many jobs
+run, and in the claiming transaction its webhook deliveries are written (at once) and the
+agents whose phones hear of it are
 picked; their jobs are enqueued once it commits.
 """
 
@@ -47,9 +48,8 @@ def dispatch_pending(batch: int = BATCH) -> Dispatched:
         if not pending:
             tx.end_read()
             return done
-        for event_id in pending:
-            event = events.claim_for_dispatch(event_id)
-            if event is not None:  # else another dispatcher took it
-                done.deliveries.extend(webhook_delivery.fan_out(event))
-                done.pushes.extend(agent_push.schedule_for_event(event))
+        claimed = events.claim_many_for_dispatch(pending)  # less those another dispatcher took
+        done.deliveries.extend(webhook_delivery.fan_out_many(claimed))
+        for event in claimed:
+            done.pushes.extend(agent_push.schedule_for_event(event))
         tx.commit()

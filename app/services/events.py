@@ -50,7 +50,7 @@ def record(partner_id: str, environment: str, event_type: str, data: dict,
                   object_id=object_id or data.get("id"))
     db.session.add(event)
     db.session.flush()
-    tx.after_commit(schedule_dispatch)
+    tx.after_commit_once("events:dispatch", schedule_dispatch)
     return event
 
 
@@ -86,6 +86,17 @@ def claim_for_dispatch(event_id: str) -> Event | None:
     if not claimed:
         return None
     return db.session.get(Event, event_id, populate_existing=True)
+
+
+def claim_many_for_dispatch(event_ids: list[str]) -> list[Event]:
+    """Mark the events dispatched, each once (one UPDATE); those this call claimed, by id."""
+    if not event_ids:
+        return []
+    claimed = db.session.scalars(
+        update(Event).where(Event.id.in_(event_ids), Event.dispatched_at.is_(None))
+        .values(dispatched_at=utcnow()).returning(Event),
+        execution_options={"populate_existing": True}).all()
+    return sorted(claimed, key=lambda event: event.id)
 
 
 def due_for_dispatch(limit: int = SWEEP_LIMIT) -> list[str]:

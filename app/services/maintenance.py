@@ -32,14 +32,18 @@ SWEPT_KEY = "switchboard:maintenance:swept"
 
 
 def sweep() -> dict:
-    """Hand lost work back to the queues: messages stuck queued or past their lease,
+    """Hand lost work back to the queues: messages stuck queued (one job sending the
+    queued ones, unless one waits already) or past their lease,
     events not yet dispatched, endpoints with webhook deliveries overdue or past their
     lease, and the sandbox's scripted receipts and replies that a Redis restart lost.
 
     Work whose job still waits in a queue is left alone (its pending marker, see
     `app.services.queue`), and the rest is handed back once per STALE_QUEUED_SECONDS at
     most (`_not_swept_lately`)."""
-    due = _lost(delivery.MARKER, delivery.due_for_sweep())
+    queued, leased = delivery.due_for_sweep()
+    # Queued messages wait for the job that sends them a batch at a time: one is enough.
+    batch_job = 1 if queued and delivery.schedule_sending() else 0
+    due = _lost(delivery.MARKER, leased)
     for message_id in due:
         delivery.schedule_attempt(message_id)
     events_due = events.due_for_dispatch()
@@ -52,7 +56,7 @@ def sweep() -> dict:
     callbacks_due = _lost(sending.CALLBACK_MARKER, playback.callbacks_due())
     for message_id in callbacks_due:
         playback.play_again(message_id)
-    return {"messages": len(due), "events": len(events_due),
+    return {"messages": batch_job + len(due), "events": len(events_due),
             "webhook_endpoints": len(endpoints), "sandbox_callbacks": len(callbacks_due)}
 
 

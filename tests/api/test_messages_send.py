@@ -56,9 +56,12 @@ def test_the_design_example_is_accepted_queued_and_priced(app, api, order_templa
     assert api.get(f"/messages/{body['id']}").json == body
 
 
-def test_an_accepted_send_is_enqueued_on_the_send_queue_with_its_id(app, api):
-    message_id = api.post("/messages", json=SMS).json["id"]
-    assert _send_queue_args(app) == [("jobs.send.send_message", (message_id,))]
+def test_an_accepted_send_has_one_job_sending_the_queued_messages_on_its_way(app, api):
+    """Not a job per message: one job sends every queued message (messaging.drain)."""
+    first = api.post("/messages", json=SMS).json
+    second = api.post("/messages", json=SMS).json
+    assert first["status"] == second["status"] == "queued"
+    assert _send_queue_args(app) == [("jobs.send.send_queued", ())]
 
 
 def test_the_message_starts_with_one_queued_status_event(app, api):

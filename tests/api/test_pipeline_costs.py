@@ -1,9 +1,9 @@
 """What one call costs the pipeline, and how what it caches per process stays right.
 
 A busy key or a template is resolved from the database once per process; a change to a
-key, a partner, a price or a template reaches every process at its next request through the epochs in Redis
-(app.services.cache_epoch). "Another process" is played by forgetting the local generation
-count, so only the epoch in Redis can tell the cache that something changed.
+key, a partner, a price or a template reaches every process at its next request through the
+epochs in Redis (app.services.cache_epoch). "Another process" is played by forgetting the
+local generation count, so only the epoch in Redis can tell the cache that something changed.
 """
 
 from __future__ import annotations

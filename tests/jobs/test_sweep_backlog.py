@@ -4,10 +4,15 @@ run: the copies outgrew the workers, and the long run never drained)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rq import Queue
 from rq.job import Job
+from sqlalchemy import update
 
-from app.extensions import redis_connection
+from app.extensions import db, redis_connection
+from app.models import Message
+from app.models.base import utcnow
 from app.services import dispatch, maintenance, queue
 from app.services.messaging import delivery
 from app.services.webhooks import delivery as webhook_delivery
@@ -34,13 +39,21 @@ def _send(tenant) -> str:
     return accepted.json["id"]
 
 
-def test_a_message_whose_job_waits_in_the_queue_is_not_copied(app, tenant, monkeypatch,
-                                                             drain):
+def _overdue_lease(app, message_id: str) -> None:
+    """As if a worker had taken the message for an attempt and died: leased, overdue."""
+    with app.app_context():
+        db.session.execute(update(Message).where(Message.id == message_id).values(
+            status="sending", next_attempt_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+        Queue("send", connection=redis_connection.client).empty()
+
+
+def test_queued_messages_whose_sending_job_waits_are_not_copied(app, tenant, monkeypatch,
+                                                               drain):
     set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
     message_id = _send(tenant)
-    [job] = _queued(app, "send")
+    [job] = _queued(app, "send")  # the one job that sends the queued messages
     with app.app_context():
-        assert queue.waiting(delivery.MARKER, [message_id]) == {message_id}
         for _ in range(3):  # however long it waits, and however many sweeps pass
             assert maintenance.sweep()["messages"] == 0
             _forget_sweeps()
@@ -49,15 +62,48 @@ def test_a_message_whose_job_waits_in_the_queue_is_not_copied(app, tenant, monke
     assert tenant.sandbox.get(f"/messages/{message_id}").json["status"] == "delivered"
 
 
-def test_a_message_whose_job_was_lost_is_enqueued_again_once_per_grace(app, tenant,
-                                                                      monkeypatch, drain):
+def test_queued_messages_whose_job_was_lost_get_one_sending_job(app, tenant, monkeypatch,
+                                                                drain):
+    set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
+    message_ids = [_send(tenant) for _ in range(3)]
+    with app.app_context():
+        redis_connection.client.flushdb()  # Redis restarted: the job and its flag are gone
+        assert maintenance.sweep()["messages"] == 1  # one job for all three
+        assert maintenance.sweep()["messages"] == 0  # it waits now: the next sweeps add none
+        _forget_sweeps()
+        assert maintenance.sweep()["messages"] == 0
+    assert len(_queued(app, "send")) == 1
+    drain()
+    for message_id in message_ids:
+        assert tenant.sandbox.get(f"/messages/{message_id}").json["status"] == "delivered"
+
+
+def test_a_leased_message_whose_retry_waits_is_not_copied(app, tenant, monkeypatch, drain):
     set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
     message_id = _send(tenant)
-    with app.app_context():  # the job is gone (Redis lost it), its marker left behind
-        Queue("send", connection=redis_connection.client).empty()
+    _overdue_lease(app, message_id)
+    with app.app_context():
+        delivery.schedule_attempt(message_id)
+        assert queue.waiting(delivery.MARKER, [message_id]) == {message_id}
+        for _ in range(3):
+            assert maintenance.sweep()["messages"] == 0
+            _forget_sweeps()
+    assert len(_queued(app, "send")) == 1
+    drain()
+    assert tenant.sandbox.get(f"/messages/{message_id}").json["status"] == "delivered"
+
+
+def test_a_leased_message_whose_job_was_lost_is_enqueued_again_once_per_grace(
+        app, tenant, monkeypatch, drain):
+    set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
+    message_id = _send(tenant)
+    _overdue_lease(app, message_id)
+    with app.app_context():
+        delivery.schedule_attempt(message_id)
+        Queue("send", connection=redis_connection.client).empty()  # its marker left behind
         assert queue.waiting(delivery.MARKER, [message_id]) == set()
         assert maintenance.sweep()["messages"] == 1  # one copy
-        assert maintenance.sweep()["messages"] == 0  # it waits now: the next sweeps add none
+        assert maintenance.sweep()["messages"] == 0  # it waits now
         _forget_sweeps()
         assert maintenance.sweep()["messages"] == 0
     assert len(_queued(app, "send")) == 1
@@ -69,8 +115,10 @@ def test_a_job_that_started_no_longer_counts_as_waiting(app, tenant, monkeypatch
     """A worker killed mid-job leaves its job `started`: the work is handed back."""
     set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
     message_id = _send(tenant)
-    [job] = _queued(app, "send")
+    _overdue_lease(app, message_id)
     with app.app_context():
+        delivery.schedule_attempt(message_id)
+        [job] = _queued(app, "send")
         job.set_status("started")  # what RQ records when a worker takes the job
         assert queue.waiting(delivery.MARKER, [message_id]) == set()
         assert maintenance.sweep()["messages"] == 1
@@ -81,6 +129,7 @@ def test_the_worker_clears_the_marker_of_the_job_it_starts(app, tenant):
     key = queue.marker_key(delivery.MARKER, message_id)
     with app.app_context():
         client = redis_connection.client
+        delivery.schedule_attempt(message_id)
         assert client.get(key) is not None
         AppWorker.flask_app = app
         AppWorker(["send"], connection=client).work(burst=True)
@@ -92,11 +141,12 @@ def test_a_later_job_keeps_its_marker_when_an_earlier_one_starts(app, tenant):
     key = queue.marker_key(delivery.MARKER, message_id)
     with app.app_context():
         client = redis_connection.client
-        first = Queue("send", connection=client).jobs[0]
+        delivery.schedule_attempt(message_id)
+        first_id = client.get(key).decode()
         delivery.schedule_attempt(message_id, delay=60)  # a retry, due later
         later = client.get(key).decode()
-        assert later != first.id
-        queue.clear_marker(client, first)
+        assert later != first_id
+        queue.clear_marker(client, Job.fetch(first_id, connection=client))
         assert client.get(key).decode() == later
 
 

@@ -179,9 +179,9 @@ def write(partner_id: str, environment: str,
         {"id": new_id("mev"), "partner_id": partner_id, "environment": environment,
          "message_id": row["id"], "sequence": 1, "status": "queued", "detail": None,
          "occurred_at": now, "recorded_at": now} for row in rows])
-    message_ids = [row["id"] for row in rows]
     # After commit, so the worker finds the rows; a failed enqueue is left to the sweeper.
-    tx.after_commit(lambda: delivery.schedule_attempts(message_ids))
+    # One job sends every queued message (`messaging.drain`), not a job each.
+    tx.after_commit_once("send:queued", delivery.schedule_sending)
     return rows, short
 
 

@@ -13,15 +13,17 @@ another attempt never charges again, and the refund is guarded by a unique ledge
 
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import datetime, timedelta
 
+import redis
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from app import money
 from app.channels import registry
-from app.extensions import db
+from app.extensions import db, redis_connection
 from app.models import Message, MessageEvent
 from app.models.base import utcnow
 from app.services import events, tx
@@ -36,6 +38,10 @@ FAIL_FROM = {"queued", "sending", "sent"}
 BOUNCE_FROM = {"sending", "sent", "delivered"}
 EVENT_FOR = {"sent": "message.sent", "delivered": "message.delivered", "read": "message.read",
              "failed": "message.failed", "bounced": "message.bounced"}
+# Set while a job sending the queued messages (`messaging.drain`) waits in the queue; its
+# TTL bounds a stale flag's delay.
+SENDING_QUEUED = "switchboard:send:queued"
+SENDING_FLAG_TTL = 60
 
 
 def retry_delay(retry_number: int) -> float:
@@ -57,16 +63,46 @@ def schedule_attempt(message_id: str, delay: float = 0) -> None:
     The job dies before its lease ends, so no sweeper starts a second attempt beside it.
     """
     enqueue_quietly("jobs.send.send_message", message_id, queue="send", delay_seconds=delay,
-                    job_timeout=lease_job_timeout(int(current_app.config["SEND_LEASE_SECONDS"])),
-                    marker=(MARKER, message_id))
+                    job_timeout=send_job_timeout(), marker=(MARKER, message_id))
 
 
 def schedule_attempts(message_ids: list[str]) -> None:
     """Enqueue a first attempt for each message in one Redis round trip (or leave them to
     the sweeper when Redis is down), with the same job timeout as `schedule_attempt`."""
     enqueue_many_quietly("jobs.send.send_message", [(message_id,) for message_id in message_ids],
-                         queue="send", marker_kind=MARKER,
-                         job_timeout=lease_job_timeout(int(current_app.config["SEND_LEASE_SECONDS"])))
+                         queue="send", marker_kind=MARKER, job_timeout=send_job_timeout())
+
+
+def send_job_timeout() -> int:
+    """The timeout of every send job: below the lease it takes, so no sweeper starts a second
+    attempt beside a running one."""
+    return lease_job_timeout(int(current_app.config["SEND_LEASE_SECONDS"]))
+
+
+def schedule_sending() -> bool:
+    """Make sure a job sending the queued messages is on its way: enqueue one unless one is
+    already waiting (whether this call enqueued it). Accepting messages calls this once they
+    commit, so a burst of sends costs a few jobs, not one each; a lost enqueue is left to the
+    sweeper, which calls it too."""
+    try:
+        if not redis_connection.client.set(SENDING_QUEUED, "1", nx=True,
+                                           ex=SENDING_FLAG_TTL):
+            return False
+    except redis.RedisError:
+        current_app.logger.warning("could not schedule sending; the sweeper will")
+        return False
+    if enqueue_quietly("jobs.send.send_queued", queue="send",
+                       job_timeout=send_job_timeout()) is None:
+        sending_starting()  # nothing is on its way after all
+        return False
+    return True
+
+
+def sending_starting() -> None:
+    """A job sending the queued messages has started: messages committed from now on
+    schedule another one."""
+    with contextlib.suppress(redis.RedisError):  # else the flag expires by itself
+        redis_connection.client.delete(SENDING_QUEUED)
 
 
 def claim(message_id: str) -> Message | None:
@@ -203,17 +239,20 @@ def _refund(message: Message) -> dict | None:
             "currency": entry.currency}
 
 
-def due_for_sweep(limit: int = 500) -> list[str]:
-    """Ids of messages whose job looks lost: stale in `queued`, or leased and overdue (the
-    sweeper then skips those whose job is only waiting: `queue.waiting`)."""
+def due_for_sweep(limit: int = 500) -> tuple[list[str], list[str]]:
+    """Messages whose job looks lost: (ids stale in `queued`, ids leased and overdue).
+
+    The queued ones are sent by the job that sends the queued messages (`schedule_sending`);
+    the leased ones by a job each, unless one still waits (`queue.waiting`)."""
     now = utcnow()
     grace = timedelta(seconds=int(current_app.config["STALE_QUEUED_SECONDS"]))
-    rows = db.session.scalars(
-        select(Message.id).where(Message.direction == "outbound", or_(
+    rows = db.session.execute(
+        select(Message.id, Message.status).where(Message.direction == "outbound", or_(
             and_(Message.status == "queued", Message.status_changed_at <= now - grace),
             and_(Message.status.in_(("sending", "sent")), Message.next_attempt_at.is_not(None),
                  Message.next_attempt_at <= now - grace),
         )).order_by(Message.id).limit(limit)
     ).all()
     tx.end_read()
-    return list(rows)
+    return ([row.id for row in rows if row.status == "queued"],
+            [row.id for row in rows if row.status != "queued"])

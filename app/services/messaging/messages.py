@@ -2,9 +2,10 @@
 
 `send` (one message) and `send_batch` (up to a thousand) do their writes in one transaction
 (the caller's unit of work) through `accept`: the messages, their first status events, the
-wallet debits and, for new recipients, their contacts and conversations. The `send_message`
-jobs are enqueued only after that transaction commits; if Redis is down then, the messages
-stay `queued` and the sweeper enqueues them later.
+wallet debits and, for new recipients, their contacts and conversations. Once that
+transaction commits, a job sending the queued messages is made sure of (`messaging.drain`:
+one job for a burst of sends); if Redis is down then, the messages stay `queued` and the
+sweeper enqueues them later.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ attempt then asks the provider, where the adapter offers `find_sent`, before sen
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from flask import current_app
@@ -84,12 +84,18 @@ def outbound_of(message: Message) -> Outbound:
                     attempt=message.retry_count)
 
 
-def record(message_id: str, gateway: GatewayConfig, result: SendResult) -> str:
-    """Store the outcome of an attempt and schedule what follows it."""
+def record(message_id: str, gateway: GatewayConfig, result: SendResult,
+           receipts: list[Receipt] | None = None) -> str:
+    """Store the outcome of an attempt and schedule what follows it.
+
+    A receipt due at once is played after the commit, or, when `receipts` is given, added
+    to it for the caller to play with others (`play_receipts`).
+    """
     message = db.session.get(Message, message_id, with_for_update=True, populate_existing=True)
     if result.accepted:
         for callback in result.scheduled:  # registered first: they run once this commits
-            schedule_callback(gateway.id, message_id, callback.item, callback.after_seconds)
+            schedule_callback(gateway.id, message_id, callback.item, callback.after_seconds,
+                              receipts)
         delivery.record_accepted(message, gateway.id, result.provider_message_id,
                                  result.cost_micros)
         return "sent"
@@ -112,18 +118,34 @@ def record(message_id: str, gateway: GatewayConfig, result: SendResult) -> str:
     return "failed"
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """A scripted receipt due at once, to play once its message's send has committed."""
+
+    gateway_id: str
+    message_id: str
+    payload: dict
+
+
+def _enqueue_callback(gateway_id: str, message_id: str, payload: dict, after: float) -> None:
+    enqueue_quietly("jobs.callbacks.play_sandbox_callback", gateway_id, message_id,
+                    payload, queue="default", delay_seconds=after,
+                    marker=(CALLBACK_MARKER, message_id))
+
+
 def schedule_callback(gateway_id: str, message_id: str, item: StatusUpdate | Inbound,
-                       after: float) -> None:
+                       after: float, receipts: list[Receipt] | None = None) -> None:
     kind = "status" if isinstance(item, StatusUpdate) else "inbound"
     payload = {"kind": kind, **asdict(item)}
 
     def enqueue():
-        enqueue_quietly("jobs.callbacks.play_sandbox_callback", gateway_id, message_id,
-                        payload, queue="default", delay_seconds=after,
-                        marker=(CALLBACK_MARKER, message_id))
+        _enqueue_callback(gateway_id, message_id, payload, after)
 
     if after > 0 or kind != "status":
         tx.after_commit(enqueue)
+        return
+    if receipts is not None:  # the caller plays it, once the send has committed
+        tx.after_commit(lambda: receipts.append(Receipt(gateway_id, message_id, payload)))
         return
 
     def play_now():
@@ -137,3 +159,18 @@ def schedule_callback(gateway_id: str, message_id: str, item: StatusUpdate | Inb
             enqueue()
 
     tx.after_commit(play_now)
+
+
+def play_receipts(receipts: list[Receipt]) -> None:
+    """Play receipts due at once in one transaction; when that fails, a job each."""
+    if not receipts:
+        return
+    try:
+        with tx.unit_of_work():
+            for receipt in receipts:
+                callbacks.play_scripted(receipt.gateway_id, receipt.message_id, receipt.payload)
+    except Exception:  # noqa: BLE001 - the sends are committed; let jobs try the receipts
+        db.session.rollback()
+        current_app.logger.exception("%d sandbox receipts failed inline", len(receipts))
+        for receipt in receipts:
+            _enqueue_callback(receipt.gateway_id, receipt.message_id, receipt.payload, 0)

@@ -83,11 +83,22 @@ def _jittered(seconds: float) -> float:
 
 def fan_out(event: Event) -> list[str]:
     """The deliveries of a dispatched event to every enabled endpoint that takes it."""
-    endpoints = db.session.scalars(select(WebhookEndpoint).where(
-        WebhookEndpoint.partner_id == event.partner_id,
-        WebhookEndpoint.environment == event.environment,
-        WebhookEndpoint.status == "enabled").order_by(WebhookEndpoint.id)).all()
-    return create_deliveries(event, [e for e in endpoints if subscribes(e, event.type)])
+    return fan_out_many([event])
+
+
+def fan_out_many(events: list[Event]) -> list[str]:
+    """The deliveries of dispatched events, each to every enabled endpoint that takes it:
+    the endpoints read once per partner and environment, the deliveries written at once."""
+    scopes: dict[tuple[str, str], list[WebhookEndpoint]] = {}
+    for event in events:
+        scope = (event.partner_id, event.environment)
+        if scope not in scopes:
+            scopes[scope] = list(db.session.scalars(select(WebhookEndpoint).where(
+                WebhookEndpoint.partner_id == event.partner_id,
+                WebhookEndpoint.environment == event.environment,
+                WebhookEndpoint.status == "enabled").order_by(WebhookEndpoint.id)))
+    return _create([(event, [e for e in scopes[(event.partner_id, event.environment)]
+                             if subscribes(e, event.type)]) for event in events])
 
 
 def subscribes(endpoint: WebhookEndpoint, event_type: str) -> bool:
@@ -98,12 +109,19 @@ def subscribes(endpoint: WebhookEndpoint, event_type: str) -> bool:
 def create_deliveries(event: Event, endpoints: list[WebhookEndpoint],
                       now: datetime | None = None) -> list[str]:
     """New pending deliveries of an event, enqueued once the caller's transaction commits."""
+    return _create([(event, endpoints)], now)
+
+
+def _create(fan: list[tuple[Event, list[WebhookEndpoint]]],
+            now: datetime | None = None) -> list[str]:
     now = now or utcnow()
     first = retry_delays()[0]
     deliveries = [WebhookDelivery(partner_id=event.partner_id, environment=event.environment,
                                   event_id=event.id, endpoint_id=endpoint.id, status="pending",
                                   attempt_count=0, next_attempt_at=now + timedelta(seconds=first))
-                  for endpoint in endpoints]
+                  for event, endpoints in fan for endpoint in endpoints]
+    if not deliveries:
+        return []
     db.session.add_all(deliveries)
     db.session.flush()
     for delivery in deliveries:
