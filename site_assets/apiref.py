@@ -42,12 +42,13 @@ def render(document: dict, error_slugs: dict[str, str], tags: list[str] | None =
         lines += [f"Server: `{server['url']}` (or your own Switchboard host). The paths below "
                   "are complete: append them to the server.", ""]
     level = 2 if len(by_tag) == 1 else 3
+    shown: dict[str, dict] = {}  # response schema -> the operation whose section lists it
     for tag, operations in by_tag.items():
         if level == 3:
             lines += [f"## {tag}", ""]
         for path, method, operation in operations:
             lines += _operation(path, method, operation, schemas, error_slugs, level,
-                                errors_page)
+                                errors_page, shown)
     return "\n".join(lines) + "\n"
 
 
@@ -57,7 +58,8 @@ def operation_anchor(operation: dict) -> str:
 
 
 def _operation(path: str, method: str, operation: dict, schemas: dict,
-               error_slugs: dict[str, str], level: int, errors_page: str) -> list[str]:
+               error_slugs: dict[str, str], level: int, errors_page: str,
+               shown: dict[str, dict]) -> list[str]:
     lines = [f"{'#' * level} {operation['summary']} {{ #{operation_anchor(operation)} }}", "",
              f"`{method.upper()} {path}`", ""]
     if operation.get("description"):
@@ -103,8 +105,17 @@ def _operation(path: str, method: str, operation: dict, schemas: dict,
         if content:
             media, body = next(iter(content.items()))
             fields = _field_table(body["schema"], schemas, with_required=False)
-            if len(fields) > 1:
+            ref = body["schema"].get("$ref")
+            first = shown.get(ref) if ref else None
+            if len(fields) > 1 and first is not None:
+                # One table per object and page: a page that returned the same object in
+                # every section was large enough to fail its mobile performance budget.
+                lines += [f"**Response body** (`{status}`, `{media}`): the fields listed under "
+                          f"[{first['summary']}](#{operation_anchor(first)}).", ""]
+            elif len(fields) > 1:
                 lines += [f"**Response body** (`{status}`, `{media}`)", ""] + fields
+                if ref:
+                    shown[ref] = operation
     return lines
 
 
