@@ -48,6 +48,23 @@ def _overdue_lease(app, message_id: str) -> None:
         Queue("send", connection=redis_connection.client).empty()
 
 
+def _leased_with_a_retry(app, tenant) -> str:
+    """A message whose attempt's worker died, with a retry job of its own (marked)."""
+    message_id = _send(tenant)
+    _overdue_lease(app, message_id)
+    with app.app_context():
+        delivery.schedule_attempt(message_id)
+    return message_id
+
+
+def _marked(app, tenant) -> tuple[str, str]:
+    """A message with a marked retry job, and the marker's key."""
+    message_id = _send(tenant)
+    with app.app_context():
+        delivery.schedule_attempt(message_id)
+    return message_id, queue.marker_key(delivery.MARKER, message_id)
+
+
 def test_queued_messages_whose_sending_job_waits_are_not_copied(app, tenant, monkeypatch,
                                                                drain):
     set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
@@ -80,10 +97,8 @@ def test_queued_messages_whose_job_was_lost_get_one_sending_job(app, tenant, mon
 
 def test_a_leased_message_whose_retry_waits_is_not_copied(app, tenant, monkeypatch, drain):
     set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
-    message_id = _send(tenant)
-    _overdue_lease(app, message_id)
+    message_id = _leased_with_a_retry(app, tenant)
     with app.app_context():
-        delivery.schedule_attempt(message_id)
         assert queue.waiting(delivery.MARKER, [message_id]) == {message_id}
         for _ in range(3):
             assert maintenance.sweep()["messages"] == 0
@@ -96,10 +111,8 @@ def test_a_leased_message_whose_retry_waits_is_not_copied(app, tenant, monkeypat
 def test_a_leased_message_whose_job_was_lost_is_enqueued_again_once_per_grace(
         app, tenant, monkeypatch, drain):
     set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
-    message_id = _send(tenant)
-    _overdue_lease(app, message_id)
+    message_id = _leased_with_a_retry(app, tenant)
     with app.app_context():
-        delivery.schedule_attempt(message_id)
         Queue("send", connection=redis_connection.client).empty()  # its marker left behind
         assert queue.waiting(delivery.MARKER, [message_id]) == set()
         assert maintenance.sweep()["messages"] == 1  # one copy
@@ -114,10 +127,8 @@ def test_a_leased_message_whose_job_was_lost_is_enqueued_again_once_per_grace(
 def test_a_job_that_started_no_longer_counts_as_waiting(app, tenant, monkeypatch):
     """A worker killed mid-job leaves its job `started`: the work is handed back."""
     set_config(monkeypatch, app, "STALE_QUEUED_SECONDS", 0)
-    message_id = _send(tenant)
-    _overdue_lease(app, message_id)
+    message_id = _leased_with_a_retry(app, tenant)
     with app.app_context():
-        delivery.schedule_attempt(message_id)
         [job] = _queued(app, "send")
         job.set_status("started")  # what RQ records when a worker takes the job
         assert queue.waiting(delivery.MARKER, [message_id]) == set()
@@ -125,11 +136,9 @@ def test_a_job_that_started_no_longer_counts_as_waiting(app, tenant, monkeypatch
 
 
 def test_the_worker_clears_the_marker_of_the_job_it_starts(app, tenant):
-    message_id = _send(tenant)
-    key = queue.marker_key(delivery.MARKER, message_id)
+    message_id, key = _marked(app, tenant)
     with app.app_context():
         client = redis_connection.client
-        delivery.schedule_attempt(message_id)
         assert client.get(key) is not None
         AppWorker.flask_app = app
         AppWorker(["send"], connection=client).work(burst=True)
@@ -137,11 +146,9 @@ def test_the_worker_clears_the_marker_of_the_job_it_starts(app, tenant):
 
 
 def test_a_later_job_keeps_its_marker_when_an_earlier_one_starts(app, tenant):
-    message_id = _send(tenant)
-    key = queue.marker_key(delivery.MARKER, message_id)
+    message_id, key = _marked(app, tenant)
     with app.app_context():
         client = redis_connection.client
-        delivery.schedule_attempt(message_id)
         first_id = client.get(key).decode()
         delivery.schedule_attempt(message_id, delay=60)  # a retry, due later
         later = client.get(key).decode()
