@@ -3,24 +3,23 @@ ratio of the no-op jobs/s RQ's SimpleWorker drains from the same Redis.
 
 Each message plays its whole sandbox lifecycle: the send, the provider's receipt, and the
 dispatch of `message.sent` and `message.delivered` to a webhook endpoint on loopback (signed
-deliveries to a local receiver). The worker runs one process per core (`--processes`),
-listening rather than in burst mode (a burst worker that finds the queues empty at its start
-quits, so a second process never joined in), and the clock starts when the first has
-registered with RQ, as bench.fanout's starts when its worker listens; the rate with the
-start-up timed too (the definition before 2026-12-03) is reported beside it.
+deliveries to bench.fanout's receiver, in its own process and kept alive). The worker runs
+one process per core (`--processes`), listening rather than in burst mode (a burst worker
+that finds the queues empty at its start quits, so a second process never joined in), and
+the clock starts when the first has registered with RQ, as bench.fanout's starts when its
+worker listens; the rate with the start-up timed too (the definition before 2026-12-03) is
+reported beside it.
 Run: `python -m bench.worker [--messages N] [--processes N]`.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.server
 import os
 import secrets
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -28,28 +27,10 @@ from flask_migrate import upgrade
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
+from bench import fanout
 from bench.http import rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class _Receiver(http.server.BaseHTTPRequestHandler):
-    received = 0
-
-    def do_POST(self):  # noqa: N802 - http.server's naming
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        type(self).received += 1
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        return
-
-
-def _receiver() -> tuple[str, http.server.ThreadingHTTPServer]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/hook", server
 
 
 def settings() -> dict[str, str]:
@@ -101,7 +82,10 @@ def dispatch_rate(app, messages: int, processes: int, env: dict) -> dict:
     from app.services.tenancy import partners
     from app.services.webhooks import endpoints
 
-    url, server = _receiver()
+    # The fan-out benchmark's receiver: its own process, HTTP/1.1 kept alive, as a real
+    # receiver behind a proxy would be (a thread here answering HTTP/1.0 cost each delivery
+    # a new connection and shared this process's GIL with its polling).
+    url, receiver = fanout.start_receiver()
     with app.app_context():
         redis_connection.client.flushdb()  # only this benchmark's jobs
         partner = partners.create_partner(
@@ -149,7 +133,8 @@ def dispatch_rate(app, messages: int, processes: int, env: dict) -> dict:
         if worker.poll() is None:
             worker.terminate()  # a warm shutdown: the workers finish their jobs and exit
             worker.wait(60)
-        server.shutdown()
+        receiver.kill()
+        receiver.wait()
     return {"messages_per_s": messages / (finished - listening),
             "messages_per_s_with_startup": messages / (finished - launched),
             "worker_startup_s": listening - launched, "send_worker_rss_mb": peak}
