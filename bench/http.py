@@ -42,7 +42,8 @@ class Load:
 
     @property
     def rps(self) -> float:
-        return sum(self.statuses.values()) / self.seconds
+        """Answers per second that did what was asked (2xx): a 429 is not throughput."""
+        return sum(n for code, n in self.statuses.items() if 200 <= code < 300) / self.seconds
 
     def p(self, quantile: float) -> float:
         ordered = sorted(self.latencies)

@@ -12,15 +12,18 @@ import time
 from datetime import datetime
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.extensions import db, redis_connection
 from app.models import AuditLog
+from app.models.base import new_id, utcnow
 from app.services.pagination import Page, paginate
 
 REFUSED_WINDOW_SECONDS = 60
 # Without Redis: which (surface, ip, window) already has its row, in this process.
 _refused_seen: dict[tuple[str, str, int], None] = {}
+# Built once, bound per call: every API write adds a row (bench send_efficiency, issue 10).
+_ADD = insert(AuditLog.__table__)
 
 
 def record(**fields) -> None:
@@ -39,12 +42,13 @@ def add(*, request_id: str, surface: str, method: str, path: str, status: int,
         object_ids: list[str] | None = None, ip: str | None = None,
         user_agent: str | None = None, latency_ms: int | None = None) -> None:
     """Add one audit row to the current transaction: it commits with the call's effect."""
-    db.session.add(AuditLog(
-        request_id=request_id, surface=surface, actor=actor, partner_id=partner_id,
-        environment=environment, method=method, path=path[:500], status=status,
-        idempotency_key=idempotency_key, object_ids=object_ids or [], ip=ip,
-        user_agent=(user_agent or "")[:500] or None, latency_ms=latency_ms,
-    ))
+    db.session.execute(_ADD, {
+        "id": new_id(AuditLog.id_prefix), "request_id": request_id, "surface": surface,
+        "actor": actor, "partner_id": partner_id, "environment": environment,
+        "method": method, "path": path[:500], "status": status,
+        "idempotency_key": idempotency_key, "object_ids": object_ids or [], "ip": ip,
+        "user_agent": (user_agent or "")[:500] or None, "latency_ms": latency_ms,
+        "created_at": utcnow()})
 
 
 def record_refused(*, surface: str, method: str, path: str, status: int, request_id: str,

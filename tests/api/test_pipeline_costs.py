@@ -236,3 +236,20 @@ def test_a_send_writes_with_one_statement_per_kind_of_row(app, tenant):
     assert _reads_of(found, "contacts") == 0 and _reads_of(found, "conversations") == 0
     assert len([s for s in found if not s.lstrip().upper().startswith(
         ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))]) <= 9
+
+
+def test_a_send_builds_none_of_its_statements(app, tenant):
+    """Every statement of a keyed send (its idempotency record and audit row included) is
+    built once per process and bound per call: building one cost more than running it
+    (issue 10, bench send_efficiency)."""
+    def send(key):
+        return tenant.sandbox.post("/messages", json=SMS, idempotency_key=key).status_code
+
+    assert send("first") == 202
+    run = lambda _conn, clause, *_: clause  # noqa: E731 - the statement object itself
+    with _engine_events(app, "before_execute", run) as first:
+        assert send("second") == 202
+    with _engine_events(app, "before_execute", run) as second:
+        assert send("third") == 202
+    assert len(second) == len(first) == 9
+    assert [str(b)[:50] for a, b in zip(first, second, strict=True) if a is not b] == []

@@ -36,6 +36,10 @@ from app.services.billing import prices, wallet
 from app.services.inbox import recipients
 from app.services.messaging import delivery, senders, templates
 
+# Core inserts, built once: the ORM's bulk insert cost more than it gave here (issue 10).
+_INSERT_MESSAGES = insert(Message.__table__)
+_INSERT_EVENTS = insert(MessageEvent.__table__)
+
 
 @dataclass
 class Draft:
@@ -174,8 +178,11 @@ def write(partner_id: str, environment: str,
                      "conversation_id": conversations[(contact_id, draft.channel)],
                      "currency": currency, "status_changed_at": now, "created_at": now,
                      "updated_at": now})
-    db.session.execute(insert(Message), rows)
-    db.session.execute(insert(MessageEvent), [
+    # The table's column keys: the model's `meta` attribute is the column `metadata`.
+    db.session.execute(_INSERT_MESSAGES, [
+        {**{k: v for k, v in row.items() if k != "meta"}, "metadata": row["meta"]}
+        for row in rows])
+    db.session.execute(_INSERT_EVENTS, [
         {"id": new_id("mev"), "partner_id": partner_id, "environment": environment,
          "message_id": row["id"], "sequence": 1, "status": "queued", "detail": None,
          "occurred_at": now, "recorded_at": now} for row in rows])
