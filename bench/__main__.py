@@ -118,10 +118,10 @@ def main(quick: bool = False) -> dict:
     try:
         # The worker first: the send job takes every queued message, so the thousands the
         # HTTP loads leave queued would be timed as the worker's own.
-        values = worker.run(app, env, messages=30 if quick else 300)
+        values = worker.run(app, env, messages=200 if quick else 600)
         values.update(http.run(app, env, provisioned.partner.id, provisioned.test_key,
                                seconds=2 if quick else 10))
-        values.update(fanout.run(app, env, events=20 if quick else 250,
+        values.update(fanout.run(app, env, events=50 if quick else 250,
                                  noop_jobs=500 if quick else 2000))
         # Quick mode: 40,000 messages in 4,000 conversations (`inbox_messages` says so).
         values.update(inbox.run(app, conversations=4_000 if quick else 100_000,
