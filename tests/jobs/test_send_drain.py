@@ -77,8 +77,8 @@ def test_what_a_message_costs_the_worker_stays_bounded(app, tenant, local, recei
     assert _statuses(app, ids) == ["delivered"] * count
     assert len(receiver.requests) == 2 * count
     assert len(sql) / count <= 9, len(sql) / count
-    assert len(committed) / count <= 2, len(committed) / count
-    assert len(sent) / count <= 6, len(sent) / count
+    assert len(committed) / count <= 1.6, len(committed) / count
+    assert len(sent) / count <= 4, len(sent) / count
 
 
 @pytest.mark.slow

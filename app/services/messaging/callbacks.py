@@ -27,7 +27,7 @@ def apply_statuses(gateway_id: str, updates: list[StatusUpdate]) -> list[str]:
     name locked by one statement (in id order, as every batch locks them, so two batches
     never deadlock)."""
     with tx.unit_of_work():
-        ids = {update.provider_message_id for update in updates}
+        ids = list({u.provider_message_id for u in updates if u.provider_message_id})
         found = {message.provider_message_id: message for message in db.session.scalars(
             select(Message).where(Message.gateway_id == gateway_id,
                                   Message.provider_message_id.in_(ids))
