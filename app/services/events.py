@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from app.errors import ApiError
 from app.extensions import db, redis_connection
 from app.models import Event
-from app.models.base import isoformat, new_id, utcnow
+from app.models.base import isoformat, utcnow
 from app.services import tx
 from app.services.pagination import Page, compare_up_to_second, paginate
 from app.services.queue import enqueue_quietly
@@ -46,8 +46,8 @@ def record(partner_id: str, environment: str, event_type: str, data: dict,
     """Add an event to the current transaction (it is dispatched when that commits)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type}")
-    event = Event(id=new_id(Event.id_prefix), partner_id=partner_id, environment=environment,
-                  type=event_type, data=data, object_id=object_id or data.get("id"))
+    event = Event(partner_id=partner_id, environment=environment, type=event_type, data=data,
+                  object_id=object_id or data.get("id"))
     db.session.add(event)  # flushed with the change it reports, at its commit
     tx.after_commit_once("events:dispatch", schedule_dispatch)
     return event
