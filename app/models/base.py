@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, String, TypeDecorator
+from sqlalchemy import DateTime, String, TypeDecorator, event
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from ulid import ULID
 
@@ -61,6 +61,15 @@ class PrefixedId:
     def id(cls) -> Mapped[str]:  # noqa: N805 - SQLAlchemy declared_attr convention
         prefix = cls.id_prefix
         return mapped_column(String(40), primary_key=True, default=lambda: new_id(prefix))
+
+
+@event.listens_for(PrefixedId, "init", propagate=True)
+def _give_id(target: PrefixedId, _args, kwargs: dict) -> None:
+    """Give a new object its id as it is made: the ORM then knows every primary key before
+    the flush, so new rows go out as one executemany instead of an INSERT ... RETURNING the
+    ids (whose many-row text the driver parses anew each time)."""
+    if "id" not in kwargs:
+        kwargs["id"] = new_id(target.id_prefix)
 
 
 class Timestamps:

@@ -48,8 +48,7 @@ def record(partner_id: str, environment: str, event_type: str, data: dict,
         raise ValueError(f"unknown event type {event_type}")
     event = Event(partner_id=partner_id, environment=environment, type=event_type, data=data,
                   object_id=object_id or data.get("id"))
-    db.session.add(event)
-    db.session.flush()
+    db.session.add(event)  # flushed with the change it reports, at its commit
     tx.after_commit_once("events:dispatch", schedule_dispatch)
     return event
 

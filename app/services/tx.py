@@ -2,7 +2,10 @@
 
 Services end their writes with `tx.commit()`. Inside `unit_of_work()` that only flushes,
 and the unit commits once at its end, so an effect and its idempotency record (or any
-other pair of writes) land in one database transaction or not at all.
+other pair of writes) land in one database transaction or not at all. A unit of many
+small changes (`unit_of_work(batched=True)`) does not even flush at each: its writes reach
+the database together at its end, a statement per kind of change rather than per change
+(its queries still see them: the session flushes before each).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from app.extensions import db
 def commit() -> None:
     """Commit the session, or only flush when an enclosing unit of work will commit."""
     if g.get("unit_of_work_depth", 0):
-        db.session.flush()
+        if not g.get("unit_of_work_batched"):
+            db.session.flush()
     else:
         _commit_and_run_callbacks()
 
@@ -60,14 +64,21 @@ def _discard_callbacks() -> None:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[None]:
-    """Run the block's writes as one transaction: commit on success, roll back on error."""
+def unit_of_work(batched: bool = False) -> Iterator[None]:
+    """Run the block's writes as one transaction: commit on success, roll back on error.
+
+    `batched`: the commits inside do not flush either, so the changes of many rows go to
+    the database together at the end (errors surface there too).
+    """
     depth = g.get("unit_of_work_depth", 0)
     g.unit_of_work_depth = depth + 1
+    outer_batched = g.get("unit_of_work_batched", False)
+    g.unit_of_work_batched = outer_batched or batched
     try:
         yield
     except ApiError as error:
         g.unit_of_work_depth = depth
+        g.unit_of_work_batched = outer_batched
         if depth == 0:
             if error.keep_changes:
                 _commit_and_run_callbacks()
@@ -80,8 +91,10 @@ def unit_of_work() -> Iterator[None]:
             db.session.rollback()
             _discard_callbacks()
         g.unit_of_work_depth = depth
+        g.unit_of_work_batched = outer_batched
         raise
     g.unit_of_work_depth = depth
+    g.unit_of_work_batched = outer_batched
     if depth == 0:
         try:
             _commit_and_run_callbacks()

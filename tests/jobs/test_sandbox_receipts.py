@@ -1,5 +1,5 @@
-"""A sandbox receipt due at once is played by the send job itself (no job of its own); one
-due later still waits in the queue for its time."""
+"""A sandbox receipt due at once is played by the send job itself (no job of its own), the
+receipts of a batch written together; one due later still waits in the queue for its time."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from rq import Queue
 
 from app.extensions import db, redis_connection
 from app.models import Message
-from app.services.messaging import sending
+from app.services.messaging import drain, sending
+from tests.api.test_pipeline_costs import statements
 from tests.helpers import set_config
 
 
@@ -35,3 +36,27 @@ def test_a_receipt_due_at_once_is_played_by_the_send_job_one_due_later_waits_for
         sending.attempt(message_id)
         assert db.session.get(Message, message_id).status == status
         assert len(_callback_jobs()) == jobs
+
+
+def _statements_playing(app, tenant, monkeypatch, count: int) -> int:
+    """Send `count` messages as one batch; the SQL statements their receipts then cost."""
+    ids = [_send(tenant) for _ in range(count)]
+    played: list[sending.Receipt] = []
+    monkeypatch.setattr(sending, "play_receipts", played.extend)  # kept for below
+    with app.app_context():
+        assert len(list(drain.attempt_batch(drain.claim_batch(count), lambda: False))) == count
+        monkeypatch.undo()
+        with statements(app) as sql:
+            sending.play_receipts(played)
+        db.session.remove()
+        assert {db.session.get(Message, i).status for i in ids} == {"delivered"}
+    return len(sql)
+
+
+def test_a_batch_of_receipts_costs_the_statements_of_one(app, tenant, monkeypatch):
+    """Their messages locked by one SELECT, their changes and events written by one
+    statement per kind (before, 20 receipts cost 81 statements on SQLite, 2 cost 9)."""
+    set_config(monkeypatch, app, "SANDBOX_RECEIPT_DELAY", 0)
+    few = _statements_playing(app, tenant, monkeypatch, 2)
+    set_config(monkeypatch, app, "SANDBOX_RECEIPT_DELAY", 0)
+    assert _statements_playing(app, tenant, monkeypatch, 20) == few

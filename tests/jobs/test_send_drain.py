@@ -64,7 +64,8 @@ def test_what_a_message_costs_the_worker_stays_bounded(app, tenant, local, recei
                                                        monkeypatch):
     """Send, receipt, dispatch and both webhooks. With a job per message and a transaction
     per step this test counted 45 SQL statements, 7.3 commits and 31 Redis commands per
-    message (SQLite); now about 12, 1.5 and 3.6."""
+    message (SQLite); then about 12, 1.5 and 3.6; with a batch's receipts written together
+    8.2 (6.6 on PostgreSQL)."""
     created = tenant.sandbox.post("/webhook_endpoints", json={
         "url": receiver.url, "event_types": ["message.sent", "message.delivered"]})
     assert created.status_code == 201, created.json
@@ -75,9 +76,9 @@ def test_what_a_message_costs_the_worker_stays_bounded(app, tenant, local, recei
         run_worker(app, list(app.config["RQ_QUEUES"]), burst=True)
     assert _statuses(app, ids) == ["delivered"] * count
     assert len(receiver.requests) == 2 * count
-    assert len(sql) / count <= 16, len(sql) / count
-    assert len(committed) / count <= 2, len(committed) / count
-    assert len(sent) / count <= 6, len(sent) / count
+    assert len(sql) / count <= 9, len(sql) / count
+    assert len(committed) / count <= 1.6, len(committed) / count
+    assert len(sent) / count <= 4, len(sent) / count
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ from app.models.base import utcnow
 from app.services import events, tx
 from app.services.messaging import delivery as message_delivery
 from app.services.webhooks import delivery as webhook_delivery
+from app.services.webhooks import sender
 from tests.jobs._webhooks import _endpoint, _event, _log
 
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
@@ -84,6 +85,33 @@ def test_a_trickling_receiver_cannot_hold_an_attempt_past_the_deadline(app, tena
     [attempt] = delivery["attempts"]
     assert delivery["status"] == "failed"
     assert attempt["status_code"] is None and attempt["error"] == "timed out after 1 s"
+
+
+def test_a_body_trickled_past_the_deadline_times_the_attempt_out(app, local):
+    """The status line and headers come at once; the body, one byte every 0.25 s, would
+    take minutes. Reading the excerpt is part of the exchange the deadline bounds."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+
+    def serve():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n")
+                for _ in range(2000):
+                    conn.sendall(b"x")
+                    time.sleep(0.25)
+            except OSError:  # the client hung up at its deadline
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with app.app_context():
+            outcome = sender.post(url, "evt_1", "{}", ["whsec_" + "A" * 32], deadline=1)
+    finally:
+        listener.close()
+    assert (outcome.status_code, outcome.error) == (None, "timed out after 1 s")
 
 
 def test_the_job_timeout_is_below_the_lease(app, local):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from rq import Queue
@@ -86,15 +85,8 @@ def kept_alive():
 
 
 def test_attempts_to_one_host_reuse_a_kept_alive_connection(app, local, kept_alive):
-    def post_three():
-        with app.app_context():
-            return [sender.post(kept_alive, f"evt_{n}", "{}", ["whsec_" + "A" * 32])
+    with app.app_context():
+        outcomes = [sender.post(kept_alive, f"evt_{n}", "{}", ["whsec_" + "A" * 32])
                     for n in range(3)]
-
-    # From a thread of its own, as in a worker: the test session's main thread may hold a
-    # running event loop (Playwright's sync API keeps one), where the sender falls back to a
-    # one-off client per attempt.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        outcomes = pool.submit(post_three).result()
     assert [o.status_code for o in outcomes] == [200] * 3
     assert len(set(_KeptAlive.peers)) == 1  # one connection (one client port) for all three

@@ -48,6 +48,23 @@ def test_an_api_error_rolls_back_unless_it_keeps_its_changes(app_ctx):
     assert db.session.scalars(select(Partner.name)).all() == ["kept"]
 
 
+def test_a_batched_unit_writes_its_changes_together_at_its_end(app_ctx):
+    with tx.unit_of_work(batched=True):
+        db.session.add(Partner(name="A"))
+        tx.commit()  # not even a flush
+        with tx.unit_of_work():  # an inner unit stays batched
+            db.session.add(Partner(name="B"))
+            tx.commit()
+        assert len(db.session.new) == 2
+        assert _partners() == 2  # its own queries still see them (autoflush)
+        db.session.add(Partner(name="C"))
+    assert _partners() == 3
+    with tx.unit_of_work():
+        db.session.add(Partner(name="D"))
+        tx.commit()
+        assert not db.session.new  # an ordinary unit flushes at each commit again
+
+
 def test_nested_units_commit_only_at_the_outermost(app_ctx):
     with pytest.raises(RuntimeError), tx.unit_of_work():
         with tx.unit_of_work():

@@ -19,10 +19,24 @@ from app.services.messaging import inbound as inbound_messages
 
 def apply_status(gateway_id: str, update: StatusUpdate) -> str:
     """Apply a delivery report; unknown messages are logged and acknowledged."""
-    message = db.session.scalar(
-        select(Message).where(Message.gateway_id == gateway_id,
-                              Message.provider_message_id == update.provider_message_id)
-        .with_for_update())
+    return apply_statuses(gateway_id, [update])[0]
+
+
+def apply_statuses(gateway_id: str, updates: list[StatusUpdate]) -> list[str]:
+    """Apply a gateway's delivery reports in order, in one transaction, the messages they
+    name locked by one statement (in id order, as every batch locks them, so two batches
+    never deadlock)."""
+    with tx.unit_of_work():
+        ids = list({u.provider_message_id for u in updates if u.provider_message_id})
+        found = {message.provider_message_id: message for message in db.session.scalars(
+            select(Message).where(Message.gateway_id == gateway_id,
+                                  Message.provider_message_id.in_(ids))
+            .order_by(Message.id).with_for_update())}
+        return [_apply(gateway_id, update, found.get(update.provider_message_id))
+                for update in updates]
+
+
+def _apply(gateway_id: str, update: StatusUpdate, message: Message | None) -> str:
     if message is None and update.reference:
         message = _by_reference(gateway_id, update)
     if message is None:
@@ -100,10 +114,19 @@ def apply_inbound(gateway_id: str, inbound: Inbound, partner_id: str | None = No
 def play_scripted(gateway_id: str, message_id: str, payload: dict) -> str:
     """Feed one of the sandbox's scripted receipts or replies (`kind` status or inbound)
     through the same path as provider webhooks."""
-    fields = {k: v for k, v in payload.items() if k != "kind"}
+    fields = _fields(payload)
     if payload["kind"] == "status":
         return apply_status(gateway_id, StatusUpdate(**fields))
     original = db.session.get(Message, message_id)
     message = apply_inbound(gateway_id, Inbound(**fields), partner_id=original.partner_id,
                             environment=original.environment)
     return message.id if message else "dropped"
+
+
+def play_scripted_statuses(gateway_id: str, payloads: list[dict]) -> list[str]:
+    """Feed a gateway's scripted receipts (`kind` status) through `apply_statuses`."""
+    return apply_statuses(gateway_id, [StatusUpdate(**_fields(payload)) for payload in payloads])
+
+
+def _fields(payload: dict) -> dict:
+    return {k: v for k, v in payload.items() if k != "kind"}

@@ -159,7 +159,6 @@ def _change(message: Message, status: str, occurred_at: datetime, detail: str | 
         partner_id=message.partner_id, environment=message.environment, message_id=message.id,
         sequence=message.status_sequence, status=status, detail=detail,
         occurred_at=occurred_at))
-    db.session.flush()
     if status in ("sent", "delivered", "read"):
         events.record(message.partner_id, message.environment, EVENT_FOR[status],
                       message_to_api(message), object_id=message.id)

@@ -162,13 +162,17 @@ def schedule_callback(gateway_id: str, message_id: str, item: StatusUpdate | Inb
 
 
 def play_receipts(receipts: list[Receipt]) -> None:
-    """Play receipts due at once in one transaction; when that fails, a job each."""
+    """Play receipts due at once in one transaction, their changes written together (a
+    statement per kind, not per receipt); when that fails, a job each."""
     if not receipts:
         return
+    by_gateway: dict[str, list[dict]] = {}
+    for receipt in receipts:
+        by_gateway.setdefault(receipt.gateway_id, []).append(receipt.payload)
     try:
-        with tx.unit_of_work():
-            for receipt in receipts:
-                callbacks.play_scripted(receipt.gateway_id, receipt.message_id, receipt.payload)
+        with tx.unit_of_work(batched=True):
+            for gateway_id, payloads in by_gateway.items():
+                callbacks.play_scripted_statuses(gateway_id, payloads)
     except Exception:  # noqa: BLE001 - the sends are committed; let jobs try the receipts
         db.session.rollback()
         current_app.logger.exception("%d sandbox receipts failed inline", len(receipts))
