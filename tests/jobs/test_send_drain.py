@@ -136,3 +136,16 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_charges_once(app, tenant, h
     assert sendings == 1  # claimed once by the batch; the next attempt found it `sending`
     # The first went once, the one in flight twice, the third once, after the crash.
     assert sorted(calls) == sorted([texts[0], texts[1], texts[1], texts[2]])
+
+
+def test_a_batch_claims_no_more_than_its_size(app, tenant):
+    """On PostgreSQL, `UPDATE … WHERE id IN (SELECT … LIMIT 50 FOR UPDATE SKIP LOCKED)` ran
+    the subquery again per row on fresh tables and claimed the whole queue in one batch
+    (bench.worker: 300 of 300), leaving messages leased while the batch sent the rest."""
+    from app.services.messaging import drain
+
+    ids = _send_many(tenant.sandbox, 120)
+    with app.app_context():
+        claimed = drain.claim_batch(50)
+    assert claimed == sorted(ids)[:50]
+    assert _statuses(app, sorted(ids)) == ["sending"] * 50 + ["queued"] * 70

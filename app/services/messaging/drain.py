@@ -75,13 +75,18 @@ def claim_batch(limit: int) -> list[str]:
            .order_by(Message.id).limit(limit))
     if db.engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    # The ids first, then an UPDATE of exactly those: as `IN (SELECT … LIMIT … FOR UPDATE
+    # SKIP LOCKED)`, PostgreSQL may run the subquery again for each row it updates (a
+    # nested-loop semi join), each run skipping the rows already taken, and so claim the
+    # whole queue in one batch, far past its lease.
+    ids = list(db.session.scalars(due))
     claimed = db.session.execute(
         update(Message)
-        .where(Message.id.in_(due.scalar_subquery()), Message.status == "queued")
+        .where(Message.id.in_(ids), Message.status == "queued")
         .values(status="sending", status_sequence=func.coalesce(Message.status_sequence, 0) + 1,
                 status_changed_at=now, updated_at=now, next_attempt_at=lease_end)
         .returning(Message.id, Message.partner_id, Message.environment, Message.status_sequence)
-        .execution_options(synchronize_session=False)).all()
+        .execution_options(synchronize_session=False)).all() if ids else []
     if not claimed:
         tx.end_read()
         return []
