@@ -149,3 +149,21 @@ def test_a_batch_claims_no_more_than_its_size(app, tenant):
         claimed = drain.claim_batch(50)
     assert claimed == sorted(ids)[:50]
     assert _statuses(app, sorted(ids)) == ["sending"] * 50 + ["queued"] * 70
+
+
+def test_a_send_job_hands_the_queue_over_after_its_limit(app, tenant):
+    """A backlog is sent by a chain of jobs of LIMIT messages each, not by one job that runs
+    until the queue is empty: between them a worker takes its other queues in turn, so the
+    events of the messages already sent are dispatched while the rest are still sending
+    (bench.worker: webhooks had waited for the whole backlog)."""
+    from app.services.messaging import drain
+
+    ids = sorted(_send_many(tenant.sandbox, drain.LIMIT + 20))
+    with app.app_context():
+        Queue("send", connection=redis_connection.client).empty()
+        redis_connection.client.delete(drain.delivery.SENDING_QUEUED)
+        assert drain.send_queued() == f"{drain.LIMIT} messages"
+        assert Queue("send", connection=redis_connection.client).count == 1
+    statuses = _statuses(app, ids)
+    assert statuses[:drain.LIMIT] == ["delivered"] * drain.LIMIT
+    assert statuses[drain.LIMIT:] == ["queued"] * 20

@@ -32,7 +32,9 @@ from app.services import tx
 from app.services.messaging import delivery, gateways, sending
 
 BATCH = 50  # messages claimed per transaction
-LIMIT = 2000  # messages one job sends before it hands the queue over
+# Messages one job sends before it hands the queue over to another: between the two a worker
+# takes its other queues in turn, so events are dispatched while a backlog is still sending.
+LIMIT = 100
 
 
 def send_queued(limit: int = LIMIT) -> str:
