@@ -16,7 +16,6 @@ from sqlalchemy import insert, select
 
 from app.extensions import db, redis_connection
 from app.models import AuditLog
-from app.models.base import new_id, utcnow
 from app.services.pagination import Page, paginate
 
 REFUSED_WINDOW_SECONDS = 60
@@ -42,13 +41,12 @@ def add(*, request_id: str, surface: str, method: str, path: str, status: int,
         object_ids: list[str] | None = None, ip: str | None = None,
         user_agent: str | None = None, latency_ms: int | None = None) -> None:
     """Add one audit row to the current transaction: it commits with the call's effect."""
-    db.session.execute(_ADD, {
-        "id": new_id(AuditLog.id_prefix), "request_id": request_id, "surface": surface,
-        "actor": actor, "partner_id": partner_id, "environment": environment,
-        "method": method, "path": path[:500], "status": status,
-        "idempotency_key": idempotency_key, "object_ids": object_ids or [], "ip": ip,
-        "user_agent": (user_agent or "")[:500] or None, "latency_ms": latency_ms,
-        "created_at": utcnow()})
+    db.session.execute(_ADD, {  # the id and created_at: the columns' defaults
+        "request_id": request_id, "surface": surface, "actor": actor,
+        "partner_id": partner_id, "environment": environment, "method": method,
+        "path": path[:500], "status": status, "idempotency_key": idempotency_key,
+        "object_ids": object_ids or [], "ip": ip,
+        "user_agent": (user_agent or "")[:500] or None, "latency_ms": latency_ms})
 
 
 def record_refused(*, surface: str, method: str, path: str, status: int, request_id: str,

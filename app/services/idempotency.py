@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, delete, insert, select
 from app.errors import ApiError
 from app.extensions import db
 from app.models import IdempotencyRecord
-from app.models.base import new_id, utcnow
+from app.models.base import utcnow
 from app.services import secretbox
 
 # How long a stored response answers its key (the docs promise 24 hours); the worker's
@@ -68,8 +68,7 @@ def store(partner_id: str, environment: str, key: str, fingerprint: str, status_
           headers: dict, body: bytes, scope: str = "") -> None:
     """Add the record to the current transaction; it commits together with the effect."""
     kept = {name: headers[name] for name in REPLAYED_HEADERS if name in headers}
-    db.session.execute(_STORE, {
-        "id": new_id(IdempotencyRecord.id_prefix), "partner_id": partner_id,
-        "environment": environment, "scope": scope, "key": key, "fingerprint": fingerprint,
-        "status_code": status_code, "headers": kept, "body": secretbox.seal(body),
-        "created_at": utcnow()})
+    db.session.execute(_STORE, {  # the id and created_at: the columns' defaults
+        "partner_id": partner_id, "environment": environment, "scope": scope, "key": key,
+        "fingerprint": fingerprint, "status_code": status_code, "headers": kept,
+        "body": secretbox.seal(body)})
